@@ -1,0 +1,5 @@
+import sys
+
+from polybius.cli import main
+
+sys.exit(main())

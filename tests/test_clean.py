@@ -1,0 +1,117 @@
+import pytest
+
+from polybius.clean import CleanError, clean, is_english, normalize_date, split_head, strip_junk
+from polybius.models import RawDocument
+
+BODY = (
+    "Russian President Vladimir Putin on Monday endorsed parts of a proposal from the United States.\n\n"
+    "Putin said the letter was a very serious document, and officials in Washington welcomed the remarks."
+)
+
+
+def raw(content, kind="text", **kw):
+    return RawDocument(id="d1", kind=kind, content=content, source="t.txt", **kw)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "Check Also\n\nTurkey's Erdogan Plots Power Grab\n\nAngered by their continued independence, the strongman is …",
+        "NEW YORK TIMES\nabout the writer\nIn interviews with the Star Tribune, Ryan described life before the war.",
+        "Related Articles\nChina warns Taiwan\nIndia and Pakistan trade fire",
+        "Share this:\nFacebook\nTwitter",
+        "Subscribe to our newsletter for the latest news.",
+        "Copyright 2023 Example News. All rights reserved.",
+        "About the author: Jane Doe covers Russia for Example News.",
+        "Read more: Ukraine says it repelled attacks",
+        "12 comments",
+    ],
+)
+def test_junk_tails_are_cut(tail):
+    doc = clean(raw("Headline about Russia\n\n" + BODY + "\n\n" + tail))
+    assert doc.text.endswith("welcomed the remarks.")
+    assert doc.removed and doc.removed[0].startswith("junk tail")
+
+
+def test_outlet_line_is_recorded():
+    text, removed, outlet = strip_junk(BODY + "\nNEW YORK TIMES\nabout the writer\nblah blah")
+    assert outlet == "NEW YORK TIMES" and text.endswith("remarks.")
+
+
+def test_share_lines_inside_body_removed():
+    text, removed, _ = strip_junk(BODY.replace("\n\n", "\nShare on Facebook\n"))
+    assert "Facebook" not in text and removed
+
+
+def test_sentence_starting_with_related_is_kept():
+    body = BODY + "\n\nRelated talks between the two sides are expected to resume in Geneva next month, officials said."
+    doc = clean(raw(body))
+    assert "Geneva" in doc.text
+
+
+def test_lone_dateline_and_headline():
+    doc = clean(raw("MOSCOW\nBush letter to Putin opens up possibility of deeper negotiations\n" + BODY))
+    assert doc.dateline == "MOSCOW"
+    assert doc.title == "Bush letter to Putin opens up possibility of deeper negotiations"
+    assert doc.text.startswith("Russian President")
+
+
+def test_inline_dateline_with_outlet_and_date():
+    body, title, dl = split_head("KYIV, March 3 (Reuters) - Ukraine said on Friday that Russian troops shelled the city.")
+    assert dl.place == "KYIV" and dl.outlet == "Reuters" and dl.date_text == "March 3"
+    assert body.startswith("Ukraine said")
+    body, _, dl = split_head("WASHINGTON (AP) — The White House said on Tuesday that talks would resume.")
+    assert dl.place == "WASHINGTON" and dl.outlet == "AP" and body.startswith("The White House")
+
+
+def test_given_date_wins_and_is_normalised():
+    doc = clean(raw("MOSCOW, March 17 (Reuters) - " + BODY, date="2008-03-18T10:00:00Z"))
+    assert doc.date == "2008-03-18" and doc.date_source == "given"
+    with pytest.raises(CleanError, match="unreadable date"):
+        clean(raw(BODY, date="sometime soon"))
+
+
+def test_dateline_date_without_year_is_not_guessed():
+    doc = clean(raw("MOSCOW, March 17 (Reuters) - " + BODY))
+    assert doc.date is None  # never the day of processing
+    doc = clean(raw("MOSCOW, March 17, 2008 (Reuters) - " + BODY))
+    assert doc.dateline == "MOSCOW" and doc.date == "2008-03-17" and doc.date_source == "dateline"
+
+
+def test_normalize_date_forms():
+    assert normalize_date("2009-03-04") == "2009-03-04"
+    assert normalize_date("March 4, 2009") == "2009-03-04"
+    assert normalize_date("4 March 2009") == "2009-03-04"
+    assert normalize_date("yesterday") is None
+    assert normalize_date(None) is None
+
+
+def test_html_main_text_title_and_date():
+    html = f"""<!DOCTYPE html><html><head><title>Putin endorses Bush letter | Example News</title>
+    <meta property="article:published_time" content="2008-04-07T09:00:00Z"></head>
+    <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+    <article><h1>Putin endorses Bush letter</h1>
+    {''.join(f'<p>{p}</p>' for p in BODY.split(chr(10)*2))}
+    <p>{BODY.split(chr(10))[0]}</p></article>
+    <footer>Copyright 2008 Example News. All rights reserved.</footer></body></html>"""
+    doc = clean(raw(html, kind="html"))
+    assert "endorsed parts of a proposal" in doc.text
+    assert "Home" not in doc.text and "Copyright" not in doc.text
+    assert doc.date == "2008-04-07" and doc.date_source == "html"
+    assert doc.title and "Putin endorses Bush letter" in doc.title
+
+
+def test_broken_or_empty_html_is_an_error():
+    with pytest.raises(CleanError):
+        clean(raw("<html><body><div><p", kind="html"))
+
+
+def test_non_english_is_an_error():
+    spanish = (
+        "El presidente de Rusia se reunió el lunes con el secretario de Estado de los Estados Unidos en Moscú "
+        "para hablar de la defensa antimisiles y de los acuerdos de control de armas nucleares."
+    )
+    assert not is_english(spanish)
+    with pytest.raises(CleanError, match="not English"):
+        clean(raw(spanish))
+    assert is_english(BODY)
