@@ -1,0 +1,227 @@
+"""The actor knowledge base: countries, IGOs/NGOs, non-state groups, sector role nouns and dated leaders.
+
+Everything is read from data files (src/polybius/data/*.tsv|yaml, described in data/README.md). Names are
+indexed as lower-case token tuples so that the resolver can match them against parsed text.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+SPACES = re.compile(r"\s+")
+HYPHEN = re.compile(r"\s*[-‐‑–]\s*")
+FIRST_WORD = re.compile(r"[\s\-]")
+
+
+def name_key(text: str) -> str:
+    """Normalised form for matching: lower case, straight quotes, single spaces, tight hyphens, no "the"."""
+    text = HYPHEN.sub("-", SPACES.sub(" ", text.replace("’", "'").lower())).strip()
+    if text.startswith("the "):
+        text = text[4:]
+    return text
+
+
+def is_acronym(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return 1 < len(letters) <= 6 and all(ch.isupper() for ch in letters)
+
+
+def first_word(key: str) -> str:
+    return FIRST_WORD.split(key, maxsplit=1)[0]
+
+
+def word_count(key: str) -> int:
+    return len([w for w in FIRST_WORD.split(key) if w]) + key.count(".") + key.count("'")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing a name can stand for."""
+
+    kind: str  # country | adjective | metonym | igo | group | person
+    code: str  # CAMEO actor code this entry gives (RUS, RUSGOV, IGOUNO, PSEREBHAM, ...)
+    country: str | None  # ISO3, IGO, NGO or None
+    sector: str | None
+    name: str  # canonical name
+    start: date | None = None  # for dated roles (people)
+    end: date | None = None
+    role: str | None = None
+    origin: str = "kb"  # "kb:countries", "dict:Phoenix.Countries.actors.txt", ...
+
+    def valid_on(self, when: date | None) -> bool:
+        if when is None:
+            return self.end is None  # no date known: prefer the current holder
+        return (self.start is None or self.start <= when) and (self.end is None or when <= self.end)
+
+
+@dataclass
+class KnowledgeBase:
+    names: dict[str, list[Entry]] = field(default_factory=dict)
+    first_words: dict[str, int] = field(default_factory=dict)  # first word of a name -> most tokens it spans
+    acronyms: set[str] = field(default_factory=set)  # keys written as acronyms ("WHO", "US")
+    spelled: set[str] = field(default_factory=set)  # keys also written as ordinary names
+    sector_nouns: dict[str, str] = field(default_factory=dict)
+    sector_labels: dict[str, str] = field(default_factory=dict)
+    countries: dict[str, str] = field(default_factory=dict)  # iso3 -> canonical name
+    max_noun_len: int = 1
+
+    def add(self, text: str, entry: Entry) -> None:
+        key = name_key(text)
+        if not key:
+            return
+        bucket = self.names.setdefault(key, [])
+        if entry not in bucket:
+            bucket.append(entry)
+        first = first_word(key)
+        self.first_words[first] = max(self.first_words.get(first, 1), word_count(key))
+        if is_acronym(text.strip().removeprefix("the ")):
+            self.acronyms.add(key)  # "WHO", "US", "IS": never the words "who", "us", "is"
+        else:
+            self.spelled.add(key)
+
+    def allows(self, key: str, text: str) -> bool:
+        """Does the text as written match? Acronyms must keep their capitals; names need one capital."""
+        if key in self.acronyms and key not in self.spelled:
+            letters = [ch for ch in text if ch.isalpha()]
+            return bool(letters) and all(ch.isupper() for ch in letters)
+        return any(ch.isupper() for ch in text)
+
+    def add_noun(self, text: str, sector: str) -> None:
+        key = name_key(text)
+        if key:
+            self.sector_nouns.setdefault(key, sector)
+            self.max_noun_len = max(self.max_noun_len, len(key.split()))
+
+    def lookup(self, text: str) -> list[Entry]:
+        return self.names.get(name_key(text), [])
+
+    def extend(self, other: KnowledgeBase) -> None:
+        """Add another knowledge base's names (imported dictionaries) after ours."""
+        for key, entries in other.names.items():
+            bucket = self.names.setdefault(key, [])
+            bucket.extend(e for e in entries if e not in bucket)
+        self.acronyms |= other.acronyms
+        self.spelled |= other.spelled
+        for first, n in other.first_words.items():
+            self.first_words[first] = max(self.first_words.get(first, 1), n)
+        for key, sector in other.sector_nouns.items():
+            self.sector_nouns.setdefault(key, sector)
+        self.sector_labels.update(
+            {k: v for k, v in other.sector_labels.items() if k not in self.sector_labels}
+        )
+        self.countries.update({k: v for k, v in other.countries.items() if k not in self.countries})
+        self.max_noun_len = max(self.max_noun_len, other.max_noun_len)
+
+
+def split_multi(cell: str) -> list[str]:
+    return [v.strip() for v in cell.split("|") if v.strip()]
+
+
+def read_tsv(path: Path, columns: Iterable[str]) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: missing columns {', '.join(missing)}")
+        rows = []
+        for lineno, row in enumerate(reader, start=2):
+            if None in row or any(v is None for v in row.values()):
+                raise ValueError(f"{path}:{lineno}: wrong number of columns")
+            rows.append(row)
+        return rows
+
+
+def parse_date(value: str, where: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: bad date {value!r}") from exc
+
+
+def load_countries(kb: KnowledgeBase, path: Path) -> None:
+    cols = ("iso3", "iso2", "name", "aliases", "adjectives", "capital", "metonyms", "status")
+    for row in read_tsv(path, cols):
+        iso3, name = row["iso3"], row["name"]
+        kb.countries[iso3] = name
+        country = Entry("country", iso3, iso3, None, name, origin="kb:countries")
+        for alias in [name, *split_multi(row["aliases"])]:
+            kb.add(alias, country)
+        adjective = Entry("adjective", iso3, iso3, None, name, origin="kb:countries")
+        for adj in split_multi(row["adjectives"]):
+            kb.add(adj, adjective)
+        places = [row["capital"]] if row["capital"] else []
+        for metonym in places + split_multi(row["metonyms"]):
+            place, _, sector = metonym.partition(":")
+            sector = sector.strip() or "GOV"
+            kb.add(place, Entry("metonym", iso3 + sector, iso3, sector, name, origin="kb:countries"))
+
+
+def load_orgs(kb: KnowledgeBase, path: Path, kind: str) -> None:
+    cols = ["code", "name", "aliases", "country", "sector"]
+    for row in read_tsv(path, cols):
+        country = row["country"] or None
+        if kind == "igo" and country not in ("IGO", "NGO"):
+            raise ValueError(f"{path}: {row['code']}: country must be IGO or NGO")
+        entry = Entry(
+            kind, row["code"], country, row["sector"] or None, row["name"], origin=f"kb:{path.stem}"
+        )
+        for alias in [row["name"], *split_multi(row["aliases"])]:
+            kb.add(alias, entry)
+
+
+def load_sectors(kb: KnowledgeBase, path: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping from sector code to entry")
+    for sector, spec in data.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("nouns", []), list):
+            raise ValueError(f"{path}: sector {sector}: needs a mapping with a 'nouns' list")
+        kb.sector_labels[str(sector)] = str(spec.get("label", sector))
+        for noun in spec.get("nouns", []):
+            kb.add_noun(str(noun), str(sector))
+
+
+def load_leaders(kb: KnowledgeBase, path: Path) -> None:
+    cols = ("name", "aliases", "code", "country", "sector", "role", "start", "end")
+    for lineno, row in enumerate(read_tsv(path, cols), start=2):
+        where = f"{path}:{lineno}"
+        entry = Entry(
+            "person",
+            row["code"],
+            row["country"] or None,
+            row["sector"] or None,
+            row["name"],
+            start=parse_date(row["start"], where),
+            end=parse_date(row["end"], where),
+            role=row["role"] or None,
+            origin="kb:leaders",
+        )
+        for alias in [row["name"], *split_multi(row["aliases"])]:
+            kb.add(alias, entry)
+
+
+def load_kb(data_dir: Path = DATA_DIR) -> KnowledgeBase:
+    kb = KnowledgeBase()
+    load_countries(kb, data_dir / "countries.tsv")
+    load_orgs(kb, data_dir / "igos.tsv", "igo")
+    load_orgs(kb, data_dir / "groups.tsv", "group")
+    load_sectors(kb, data_dir / "sectors.yaml")
+    load_leaders(kb, data_dir / "leaders.tsv")
+    return kb
+
+
+@cache
+def default_kb() -> KnowledgeBase:
+    """The built-in knowledge base, loaded once per process. Callers must not mutate it; copy to extend."""
+    return load_kb()

@@ -1,0 +1,258 @@
+"""Resolve the actor behind a parsed argument: country, sector and person, at the document's date.
+
+The resolver looks at the argument's own words (head noun, modifiers, possessives, "of"/"from" phrases and
+appositions), matches them against the knowledge base, and keeps a per-document memory of the people it has
+learned ("Jeffrey Feltman, the State Department's top Middle East diplomat" makes a later "Mr Feltman" USA GOV).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Span, Token
+
+from polybius.actors.kb import Entry, KnowledgeBase, name_key
+from polybius.models import Actor
+
+# Children that are not part of the argument itself.
+SKIP_DEPS = frozenset(
+    {"conj", "cc", "relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "punct", "advmod"}
+)
+KEEP_PREPS = frozenset({"of", "from"})
+TITLES = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen.", "gen"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+ROLE_ORDER = {
+    "head_of_state_and_government": 0,
+    "head_of_state": 1,
+    "head_of_government": 2,
+    "vice_president": 3,
+    "foreign_minister": 4,
+    "defence_minister": 5,
+    "monarch": 6,
+    "secretary_general": 7,
+}
+PRONOUN_REACH = 600  # characters back that a pronoun may look for its person
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  # token index in the Doc
+    end: int  # exclusive
+    text: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass
+class DocContext:
+    """What the resolver has learned about one document so far."""
+
+    date: date | None
+    people: dict[str, Actor] = field(default_factory=dict)  # full name / surname key -> actor
+    seen_people: list[tuple[int, Actor]] = field(default_factory=list)  # (char offset, actor), in order
+
+
+def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
+    """Greedy longest matches of knowledge-base names in a sentence (capitalised text only)."""
+    doc = sent.doc
+    found: list[Mention] = []
+    i = sent.start
+    while i < sent.end:
+        tok = doc[i]
+        longest = kb.first_words.get(name_key(tok.text))
+        if not longest or tok.is_space:
+            i += 1
+            continue
+        for j in range(min(sent.end, i + longest + 2), i, -1):
+            last = doc[j - 1]
+            text = doc.text[tok.idx : last.idx + len(last.text)]
+            key = name_key(text)
+            entries = kb.names.get(key)
+            if entries and kb.allows(key, text):
+                found.append(Mention(i, j, text, tuple(entries)))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def argument_tokens(head: Token) -> list[Token]:
+    """The head and the words that describe it, without clauses, conjuncts and other prepositions."""
+    tokens = [head]
+    for child in head.children:
+        if child.dep_ in SKIP_DEPS:
+            continue
+        if child.dep_ == "prep" and child.lower_ not in KEEP_PREPS:
+            continue
+        tokens.extend(child.subtree)
+    return sorted(tokens, key=lambda t: t.i)
+
+
+def name_tokens(head: Token) -> list[Token]:
+    """The head with its compound/flat name parts ("Dmitry Medvedev", "Mr Feltman")."""
+    parts = [c for c in head.lefts if c.dep_ in ("compound", "flat") and c.pos_ == "PROPN"]
+    return sorted([*parts, head], key=lambda t: t.i)
+
+
+class Resolver:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    # -- sector words -------------------------------------------------------------------------------------
+    def sector_of(self, head: Token) -> str | None:
+        """Sector from the head noun, trying multi-word role nouns that end at it first."""
+        compounds = [c for c in head.lefts if c.dep_ in ("compound", "amod") and c.i >= head.i - 3]
+        for n in range(min(len(compounds), self.kb.max_noun_len - 1), -1, -1):
+            words = compounds[len(compounds) - n :] if n else []
+            for form in ("lemma_", "lower_"):
+                key = name_key(" ".join([*(getattr(w, form) for w in words), getattr(head, form)]))
+                if key in self.kb.sector_nouns:
+                    return self.kb.sector_nouns[key]
+        return None
+
+    # -- people -------------------------------------------------------------------------------------------
+    def person_entry(self, entries: tuple[Entry, ...], when: date | None) -> tuple[Entry | None, bool]:
+        """The person's role at the date (True), or any role they held (False) when none is current."""
+        people = [e for e in entries if e.kind == "person"]
+        if not people:
+            return None, False
+        if when is None:  # no date to decide by: the person's highest role, most recent first
+            ranked = sorted(people, key=lambda e: (ROLE_ORDER.get(e.role or "", 9), -(e.start or date.min).toordinal()))
+            return ranked[0], True
+        current = [e for e in people if e.valid_on(when)]
+        if current:
+            return min(current, key=lambda e: ROLE_ORDER.get(e.role or "", 9)), True
+        return people[0], False
+
+    def observe(self, sent: Span, mentions: list[Mention], ctx: DocContext) -> None:
+        """Record every person named in the sentence (for surnames and pronouns later on)."""
+        for ent in sent.ents:
+            if ent.label_ != "PERSON":
+                continue
+            actor = self.resolve(ent.root, ctx, mentions)
+            if actor is not None:
+                ctx.seen_people.append((ent.start_char, actor))
+
+    # -- the argument --------------------------------------------------------------------------------------
+    def resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
+        if head.lower_ in PERSON_PRONOUNS:
+            return self._pronoun(head, ctx)
+        tokens = argument_tokens(head)
+        idx = {t.i for t in tokens}
+        inside = [m for m in mentions if m.start in idx and (m.end - 1) in idx]
+        text = head.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)].strip(" ,")
+        names = name_tokens(head)
+        name_span = {t.i for t in names}
+        is_person = head.ent_type_ == "PERSON" or any(t.ent_type_ == "PERSON" for t in names)
+
+        # Knowledge-base people named by the head itself.
+        for m in inside:
+            if not name_span & set(range(m.start, m.end)):
+                continue
+            entry, current = self.person_entry(m.entries, ctx.date)
+            if entry is None:
+                continue
+            text_actor = self._from_text(head, tokens, inside, exclude=m, text=text, name=entry.name)
+            if text_actor is not None and text_actor.country and text_actor.sector:
+                actor = text_actor  # the text says who they are now: it wins
+            elif current:
+                actor = Actor(entry.code, entry.country, entry.sector, entry.name, text, entry.origin)
+            else:
+                actor = Actor(
+                    f"{entry.country or ''}ELI", entry.country, "ELI", entry.name, text, "kb:former"
+                )
+            self._learn(names, actor, ctx)
+            return actor
+
+        # Organisations and groups (IGOs, NGOs, armed groups) anywhere in the argument.
+        orgs = [(m, e) for m in inside for e in m.entries if e.kind in ("igo", "group")]
+        if orgs:
+            m, e = min(orgs, key=lambda me: abs(me[0].start - head.i))
+            return Actor(e.code, e.country, e.sector, e.name, text, e.origin)
+
+        actor = self._from_text(head, tokens, inside, exclude=None, text=text, name=None)
+        if is_person:
+            person_name = " ".join(t.text for t in names if t.lower_ not in TITLES)
+            if actor is not None:
+                actor = Actor(actor.code, actor.country, actor.sector, person_name, text, "text:role")
+                self._learn(names, actor, ctx)
+                return actor
+            learned = self._recall(names, ctx)
+            if learned is not None:
+                return Actor(
+                    learned.code, learned.country, learned.sector, learned.name, text, "text:earlier"
+                )
+            return None
+        return actor
+
+    def _from_text(
+        self,
+        head: Token,
+        tokens: list[Token],
+        inside: list[Mention],
+        exclude: Mention | None,
+        text: str,
+        name: str | None,
+    ) -> Actor | None:
+        """Country and sector from the argument's own words."""
+        places = [
+            (m, e)
+            for m in inside
+            if m is not exclude
+            for e in m.entries
+            if e.kind in ("country", "adjective", "metonym")
+        ]
+        country = sector = None
+        how = "text"
+        if places:
+            m, e = min(places, key=lambda me: (abs(me[0].start - head.i), me[1].kind != "metonym"))
+            country = e.country
+            if e.kind == "metonym":
+                sector = e.sector
+            how = e.origin
+        head_sector = self.sector_of(head)
+        if head_sector is None:
+            for t in tokens:
+                if t is not head and t.pos_ == "NOUN" and t.dep_ in ("appos", "pobj", "compound", "conj"):
+                    head_sector = self.sector_of(t)
+                    if head_sector:
+                        break
+        if head_sector:
+            # "Moscow's envoy": envoy decides the sector; the capital just gives the country.
+            sector = head_sector
+        if country is None and sector is None:
+            return None
+        code = f"{country or ''}{sector or ''}"
+        if name is None:
+            cname = self.kb.countries.get(country or "", country or "")
+            label = self.kb.sector_labels.get(sector or "", sector or "")
+            name = f"{cname} {label}".strip() if cname else label
+        return Actor(code, country, sector, name, text, how)
+
+    # -- memory --------------------------------------------------------------------------------------------
+    def _learn(self, names: list[Token], actor: Actor, ctx: DocContext) -> None:
+        parts = [t.text for t in names if t.lower_ not in TITLES]
+        if not parts:
+            return
+        ctx.people[name_key(" ".join(parts))] = actor
+        ctx.people.setdefault(name_key(parts[-1]), actor)
+
+    def _recall(self, names: list[Token], ctx: DocContext) -> Actor | None:
+        parts = [t.text for t in names if t.lower_ not in TITLES]
+        if not parts:
+            return None
+        return ctx.people.get(name_key(" ".join(parts))) or ctx.people.get(name_key(parts[-1]))
+
+    def _pronoun(self, head: Token, ctx: DocContext) -> Actor | None:
+        before = [
+            (pos, a) for pos, a in ctx.seen_people if pos < head.idx and head.idx - pos <= PRONOUN_REACH
+        ]
+        if not before:
+            return None
+        pos, latest = before[-1]
+        if pos >= head.sent.start_char:
+            return latest  # named earlier in the same sentence: "When asked, Mr Obama said he ..."
+        # Across sentences only when unambiguous: the last two people named are the same person.
+        distinct = {a.name for _, a in before[-2:]}
+        return latest if len(distinct) == 1 else None

@@ -1,0 +1,365 @@
+"""The command line: `polybius ingest | code | events | export | summary | demo`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from polybius import __version__
+from polybius.export import FORMATS, export
+from polybius.ingest import KINDS, read_paths
+from polybius.models import DocumentError, DocumentResult
+from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
+from polybius.pipeline import Options, run
+from polybius.query import EventFilter, event_rows, summary, to_record
+from polybius.store import DEFAULT_DB, StoreError, connect, known_ids, write_batch
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
+WRITE_BATCH = 200  # documents per store transaction
+TABLE_COLUMNS = ("date", "source_code", "cameo", "target_code", "confidence", "evidence_text")
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return n
+
+
+def confidence_value(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {value!r}")
+    return x
+
+
+# -- shared option groups ---------------------------------------------------------------------------------
+def add_coding_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("coding")
+    g.add_argument(
+        "--input",
+        choices=KINDS,
+        default="auto",
+        help="kind of input: plain text, HTML, JSON lines ({id, text|html, date?, title?, url?}); "
+        "'auto' decides by file extension, then by content (default: auto)",
+    )
+    g.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"installed spaCy model to parse with (default: {DEFAULT_MODEL})",
+    )
+    g.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes that parse and code in parallel (default: 1)",
+    )
+    g.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=BATCH_SIZE,
+        help=f"texts per spaCy batch (default: {BATCH_SIZE})",
+    )
+    g.add_argument(
+        "--lexicon",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="extra verb/phrase lexicon YAML file or folder, added to the built-in one (repeatable)",
+    )
+    g.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no per-document error lines"
+    )
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB store file (default: ./{DEFAULT_DB})")
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters")
+    g.add_argument("--source", help="source actor: country ISO3 or code prefix (RUS, RUSGOV, IGOUNO)")
+    g.add_argument("--target", help="target actor: country ISO3 or code prefix")
+    g.add_argument("--since", type=iso_date, help="events on or after this date (YYYY-MM-DD)")
+    g.add_argument("--until", type=iso_date, help="events on or before this date (YYYY-MM-DD)")
+    g.add_argument("--cameo", help="CAMEO code prefix: a root (04), a code (042) or a sub-code (0421)")
+    g.add_argument(
+        "--quad-class",
+        type=int,
+        choices=(1, 2, 3, 4),
+        help="1 verbal coop, 2 material coop, 3 verbal conflict, 4 material conflict",
+    )
+    g.add_argument(
+        "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence (0-1)"
+    )
+    g.add_argument("--limit", type=positive_int, help="at most this many events")
+
+
+def event_filter(args: argparse.Namespace) -> EventFilter:
+    return EventFilter(
+        source=args.source,
+        target=args.target,
+        since=args.since,
+        until=args.until,
+        cameo=args.cameo,
+        quad_class=args.quad_class,
+        min_confidence=args.min_confidence,
+        limit=args.limit,
+    )
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(
+        model=args.model, workers=args.workers, batch_size=args.batch_size, lexicons=tuple(args.lexicon)
+    )
+
+
+def progress(items: Iterator[Any], enabled: bool, unit: str = "doc") -> Iterator[Any]:
+    if not enabled or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return iter(tqdm(items, unit=unit, file=sys.stderr, dynamic_ncols=True))
+
+
+def report(err: DocumentError, quiet: bool) -> None:
+    if not quiet:
+        print(f"error: {err}", file=sys.stderr)
+
+
+# -- commands ---------------------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    con = connect(args.db)
+    known = known_ids(con)
+    skipped: list[str] = []
+
+    def already(doc_id: str) -> bool:
+        if doc_id in known:
+            skipped.append(doc_id)
+            return True
+        known.add(doc_id)
+        return False
+
+    items = read_paths(args.paths, args.input, stdin=sys.stdin.buffer)
+    batch: list[DocumentResult] = []
+    errors: list[DocumentError] = []
+    written = n_sentences = n_events = n_errors = 0
+    for result in progress(run(items, options_from(args), skip=already), not args.quiet):
+        if isinstance(result, DocumentError):
+            report(result, args.quiet)
+            errors.append(result)
+            n_errors += 1
+            continue
+        batch.append(result)
+        n_sentences += len(result.sentences)
+        n_events += len(result.events)
+        if len(batch) >= WRITE_BATCH:
+            written += write_batch(con, batch, errors)
+            batch, errors = [], []
+    written += write_batch(con, batch, errors)
+    con.close()
+    print(
+        f"ingested {written} documents ({n_sentences} sentences, {n_events} events) into {args.db}; "
+        f"{len(skipped)} already stored; {n_errors} with errors",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    items = read_paths(args.paths, args.input, stdin=sys.stdin.buffer)
+    out = sys.stdout
+    n_docs = n_events = n_errors = 0
+    for result in run(items, options_from(args)):
+        if isinstance(result, DocumentError):
+            report(result, args.quiet)
+            n_errors += 1
+            continue
+        n_docs += 1
+        for ev in result.events:
+            if ev.confidence >= args.min_confidence:
+                out.write(json.dumps(ev.as_record(), ensure_ascii=False) + "\n")
+                n_events += 1
+        out.flush()
+    if not args.quiet:
+        print(f"coded {n_docs} documents: {n_events} events, {n_errors} errors", file=sys.stderr)
+    return 0
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        print("no events")
+        return
+    cells = [[str(r[c] if r[c] is not None else "-") for c in TABLE_COLUMNS] for r in rows]
+    for row in cells:
+        row[-1] = row[-1][:70]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(TABLE_COLUMNS)]
+    print("  ".join(c.ljust(w) for c, w in zip(TABLE_COLUMNS, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    con = connect(args.db, read_only=True)
+    rows = event_rows(con, event_filter(args))
+    if args.format == "jsonl":
+        for row in rows:
+            print(json.dumps(to_record(row), ensure_ascii=False))
+    elif args.format == "csv":
+        from polybius.export import write_csv
+
+        write_csv(rows, sys.stdout)
+    else:
+        print_table(rows)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    con = connect(args.db, read_only=True)
+    n = export(con, args.format, Path(args.out), event_filter(args))
+    print(f"wrote {n} events to {args.out} ({args.format})", file=sys.stderr)
+    return 0
+
+
+def print_summary(db: str) -> None:
+    con = connect(db, read_only=True)
+    s = summary(con)
+    print(
+        f"store {db}: {s['documents']} documents, {s['sentences']} sentences, {s['events']} events, "
+        f"{s['errors']} documents with errors"
+    )
+    if s["by_root"]:
+        print("events by CAMEO root: " + ", ".join(f"{root}:{n}" for root, n in s["by_root"]))
+        print("events by QuadClass:  " + ", ".join(f"{q}:{n}" for q, n in s["quad_classes"]))
+        print("top dyads:            " + ", ".join(f"{a}->{b} ({n})" for a, b, n in s["top_dyads"]))
+    con.close()
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    print_summary(args.db)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    print(f"coding the bundled sample articles in {SAMPLES} into {args.db} ...", file=sys.stderr)
+    args.paths = [str(SAMPLES)]
+    cmd_ingest(args)
+    print_summary(args.db)
+    con = connect(args.db, read_only=True)
+    print()
+    print_table(event_rows(con, EventFilter(limit=15, min_confidence=0.6)))
+    con.close()
+    print(
+        f"\nnext: polybius events --db {args.db} --source RUS   |   polybius export --db {args.db} --format csv out.csv"
+    )
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="polybius",
+        description="Open event-data engine: news in; CAMEO/PLOVER-coded who-did-what-to-whom events out.",
+    )
+    parser.add_argument("--version", action="version", version=f"polybius {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "ingest",
+        help="read, clean, parse and code documents into the store (idempotent)",
+        description="Read documents (files, folders recursively, globs, or - for stdin), code "
+        "them and store documents, sentences and events. Documents already stored (same id) are "
+        "skipped. Bad documents are reported one per line and the batch goes on.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, or - for standard input")
+    add_db_option(p)
+    add_coding_options(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "code",
+        help="code documents and write events as JSON lines to stdout (no store)",
+        description="Stateless coding: one JSON object per event on stdout "
+        "(schemas/event.schema.json); per-document errors on stderr.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, or - for standard input")
+    add_coding_options(p)
+    p.add_argument(
+        "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence"
+    )
+    p.set_defaults(func=cmd_code)
+
+    p = sub.add_parser("events", help="query stored events", description="Query stored events with filters.")
+    add_db_option(p)
+    add_filter_options(p)
+    p.add_argument(
+        "--format", choices=("table", "csv", "jsonl"), default="table", help="output format (default: table)"
+    )
+    p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser(
+        "export",
+        help="export stored events to a file",
+        description="Export events: jsonl (the event contract), csv (flat columns), parquet, or "
+        "gdelt (GDELT 2.0 event-table columns, tab-separated, with a header row).",
+    )
+    add_db_option(p)
+    p.add_argument("--format", choices=FORMATS, required=True, help="file format")
+    p.add_argument("out", metavar="OUT", help="output file")
+    add_filter_options(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("summary", help="counts of what the store holds")
+    add_db_option(p)
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("demo", help="code the bundled sample articles into the store and show what came out")
+    add_db_option(p)
+    add_coding_options(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return handler(args)
+    except (CliError, StoreError, ModelError, ValueError, OSError) as exc:
+        print(f"polybius: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("polybius: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""Events: find coded predicates in parsed sentences, with their source and target actors.
+
+Generic over the lexicon: a verb (or event noun) is looked up, the most specific matching entry wins, then the
+source comes from the subject (the by-agent in the passive; the governing verb's subject under control and
+coordination; the modified noun in a relative clause) and the target from the slots the entry names. One event
+is made per (source, target) pair when either side is coordinated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from polybius.actors.resolve import DocContext, Mention, Resolver, argument_tokens, find_mentions
+from polybius.events.lexicon import LexEntry, Lexicon
+from polybius.events.modality import (
+    ASSERTED,
+    INTENT,
+    THREAT,
+    ModalityWords,
+    modality,
+)
+from polybius.events.ontology import Ontology
+from polybius.models import Actor, Event
+
+SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
+OBJECT_DEPS = frozenset({"dobj", "obj"})
+PASSIVE_SUBJECT = "nsubjpass"
+RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
+INHERIT_SUBJECT_DEPS = frozenset({"xcomp", "conj", "advcl", "acl"})
+MAX_CLIMB = 4
+OWNER_PREPS = frozenset({"of", "from", "by"})
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: LexEntry
+    predicate: Token
+    event_nouns: tuple[Token, ...]  # the object nouns the entry required ("sanctions" in "impose sanctions")
+
+
+def conjuncts(tok: Token) -> list[Token]:
+    """The token and the tokens coordinated with it ("Rice and Gates")."""
+    out = [tok]
+    stack = [c for c in tok.children if c.dep_ == "conj"]
+    while stack:
+        c = stack.pop(0)
+        out.append(c)
+        stack.extend(cc for cc in c.children if cc.dep_ == "conj")
+    return out
+
+
+def is_passive(tok: Token) -> bool:
+    return any(c.dep_ in (PASSIVE_SUBJECT, "auxpass") for c in tok.children)
+
+
+def prep_objects(tok: Token, prep: str) -> list[Token]:
+    """Objects of the preposition `prep` hanging off `tok` ("with" -> "Rice", "Gates")."""
+    out: list[Token] = []
+    for child in tok.children:
+        if child.dep_ in ("prep", "agent", "dative") and child.lower_ == prep:
+            for pobj in child.children:
+                if pobj.dep_ in ("pobj", "pcomp"):
+                    out.extend(conjuncts(pobj))
+    return out
+
+
+def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
+    """Who a non-actor argument belongs to, level by level: "a proposal from Bush", "Bush's letter"."""
+    levels: list[list[Token]] = []
+    frontier = [tok]
+    for _ in range(depth):
+        level: list[Token] = []
+        for t in frontier:
+            for child in t.children:
+                if child.dep_ == "poss":
+                    level.extend(conjuncts(child))
+                elif child.dep_ in ("prep", "agent") and child.lower_ in OWNER_PREPS:
+                    level.extend(c for c in child.children if c.dep_ == "pobj")
+        if not level:
+            break
+        levels.append(level)
+        frontier = level
+    return levels
+
+
+def direct_objects(tok: Token) -> list[Token]:
+    if is_passive(tok):
+        heads = [c for c in tok.children if c.dep_ == PASSIVE_SUBJECT]
+    else:
+        heads = [c for c in tok.children if c.dep_ in OBJECT_DEPS]
+    return [t for h in heads for t in conjuncts(h)]
+
+
+def subjects(tok: Token) -> list[Token]:
+    """The actors doing the act: subject, by-agent in the passive, or inherited from the governing verb."""
+    cur = tok
+    for _ in range(MAX_CLIMB):
+        if is_passive(cur):
+            agents = prep_objects(cur, "by")
+            if agents:
+                return agents
+        else:
+            subj = [c for c in cur.children if c.dep_ in SUBJECT_DEPS]
+            if subj:
+                head = subj[0]
+                if head.lower_ in RELATIVE_PRONOUNS and cur.dep_ == "relcl":
+                    return conjuncts(cur.head)
+                return conjuncts(head)
+        if cur.dep_ == "relcl" and not is_passive(cur):
+            return []  # "the letter that Bush sent": the object is relativised, the subject was found above
+        if cur.dep_ not in INHERIT_SUBJECT_DEPS or cur.head is cur:
+            return []
+        if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):
+            return []  # reduced relative ("troops stationed in Syria"): no agent in the clause
+        cur = cur.head
+    return []
+
+
+class EventExtractor:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        ontology: Ontology,
+        resolver: Resolver,
+        modality_words: ModalityWords,
+    ) -> None:
+        self.lexicon = lexicon
+        self.ontology = ontology
+        self.resolver = resolver
+        self.words = modality_words
+
+    # -- matching -----------------------------------------------------------------------------------------
+    def match_verb(self, tok: Token) -> Match | None:
+        entries = self.lexicon.by_verb.get(tok.lemma_.lower())
+        if not entries:
+            return None
+        particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+        best: Match | None = None
+        for entry in entries:
+            if entry.particles and not particles & set(entry.particles):
+                continue
+            if not entry.particles and particles and not entry.objects:
+                continue  # "call off" is not "call"
+            nouns: tuple[Token, ...] = ()
+            if entry.objects:
+                pool = prep_objects(tok, entry.object_prep) if entry.object_prep else direct_objects(tok)
+                nouns = tuple(
+                    t for t in pool if t.lemma_.lower() in entry.objects or t.lower_ in entry.objects
+                )
+                if not nouns:
+                    continue
+            if best is None or entry.specificity > best.entry.specificity:
+                best = Match(entry, tok, nouns)
+        return best
+
+    def match_noun(self, tok: Token) -> Match | None:
+        entries = self.lexicon.by_noun.get(tok.lemma_.lower()) or self.lexicon.by_noun.get(tok.lower_)
+        return Match(entries[0], tok, (tok,)) if entries else None
+
+    # -- arguments -----------------------------------------------------------------------------------------
+    def target_heads(self, m: Match, nominal: bool = False) -> list[Token]:
+        tok, entry = m.predicate, m.entry
+        anchors = [tok, *m.event_nouns]
+        if nominal and tok.dep_ in OBJECT_DEPS:
+            anchors.append(tok.head)  # "held talks on Monday with Rice": the preposition hangs off the verb
+        for slot in entry.target:
+            if slot == "dobj":
+                found = [t for t in direct_objects(tok) if t not in m.event_nouns]
+            elif slot == "dative":
+                found = [t for c in tok.children if c.dep_ in ("dative", "iobj") for t in conjuncts(c)]
+                found = [t for t in found if t.pos_ != "ADP"] + [
+                    t
+                    for c in tok.children
+                    if c.dep_ == "dative" and c.pos_ == "ADP"
+                    for t in prep_objects(tok, c.lower_)
+                ]
+            else:
+                found = [t for a in anchors for t in prep_objects(a, slot)]
+            if found:
+                return found
+        return []
+
+    def noun_sources(self, noun: Token) -> list[Token]:
+        poss = [c for c in noun.children if c.dep_ == "poss"]
+        if poss:
+            return conjuncts(poss[0])
+        by = prep_objects(noun, "by")
+        if by:
+            return by
+        if noun.dep_ in OBJECT_DEPS or (noun.dep_ == "pobj" and noun.head.dep_ == "prep"):
+            verb = noun.head if noun.dep_ in OBJECT_DEPS else noun.head.head
+            if verb.pos_ in ("VERB", "AUX"):
+                return subjects(verb)
+        return []
+
+    def resolve_all(
+        self, heads: Iterable[Token], ctx: DocContext, mentions: list[Mention]
+    ) -> list[tuple[Token, Actor]]:
+        out = []
+        for h in heads:
+            actor = self.resolver.resolve(h, ctx, mentions)
+            if actor is not None:
+                out.append((h, actor))
+        return out
+
+    # -- events --------------------------------------------------------------------------------------------
+    def sentence_events(
+        self,
+        sent: Span,
+        sent_index: int,
+        doc_id: str,
+        doc_date: str | None,
+        ctx: DocContext,
+    ) -> list[Event]:
+        if sent.text.rstrip(" \"'”’)").endswith("?"):
+            self.resolver.observe(sent, find_mentions(self.resolver.kb, sent), ctx)
+            return []  # questions are not coded
+        mentions = find_mentions(self.resolver.kb, sent)
+        self.resolver.observe(sent, mentions, ctx)
+        events: list[Event] = []
+        consumed: set[int] = set()
+        for tok in sent:
+            if tok.pos_ == "VERB":
+                m = self.match_verb(tok)
+                if m is None:
+                    continue
+                consumed.update(t.i for t in m.event_nouns)
+                events.extend(self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=False))
+        for tok in sent:
+            if tok.pos_ == "NOUN" and tok.i not in consumed:
+                m = self.match_noun(tok)
+                if m is not None:
+                    events.extend(
+                        self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=True)
+                    )
+        return dedupe(events)
+
+    def _code(
+        self,
+        m: Match,
+        sent: Span,
+        sent_index: int,
+        doc_id: str,
+        doc_date: str | None,
+        ctx: DocContext,
+        mentions: list[Mention],
+        nominal: bool,
+    ) -> Iterator[Event]:
+        entry = m.entry
+        governing = m.predicate
+        if nominal:
+            noun = m.predicate
+            governing = noun.head if noun.dep_ in OBJECT_DEPS else noun
+        state = modality(governing, self.words) if governing.pos_ in ("VERB", "AUX") else ASSERTED
+        code = entry.code
+        if state == INTENT:
+            if entry.intent:
+                code = entry.intent
+            elif self.ontology.root(entry.code) not in ("03",):
+                return  # a plan to act that the lexicon gives no intent code for: not an event yet
+        elif state == THREAT:
+            if not entry.threat:
+                return
+            code = entry.threat
+        elif state != ASSERTED:
+            return  # negated, hypothetical or conditional: no event
+        source_heads = self.noun_sources(m.predicate) if nominal else subjects(m.predicate)
+        between = prep_objects(m.predicate, "between") if nominal else []
+        if nominal and not source_heads and len(between) >= 2:
+            source_heads = between
+        sources = self.resolve_all(source_heads, ctx, mentions)
+        if not sources:
+            return
+        target_heads = [t for t in self.target_heads(m, nominal) if t not in source_heads]
+        targets = self.resolve_all(target_heads, ctx, mentions)
+        if not targets and target_heads:
+            # "endorsed parts of a proposal from Bush": the object is a thing; its owner is the target
+            for h in target_heads:
+                for level in owners(h):
+                    targets = self.resolve_all([o for o in level if o not in source_heads], ctx, mentions)
+                    if targets:
+                        break
+                if targets:
+                    break
+        if nominal and between and len(between) >= 2 and source_heads == between:
+            pairs = [(s, t) for s in sources for t in sources if s[0] is not t[0]]
+        else:
+            pairs = [(s, t) for s in sources for t in (targets or [None])]
+        info = self.ontology.code(code)
+        for (s_tok, source), tgt in pairs:
+            t_tok, target = tgt if tgt else (None, None)
+            if target is None and entry.target and self._needs_recipient(info.plover_type):
+                continue
+            if target is not None and target.code == source.code:
+                continue  # an actor acting on itself is not an event between actors
+            span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
+            if t_tok is not None:
+                span_tokens.extend(argument_tokens(t_tok))
+            start = min(t.idx for t in span_tokens)
+            end = max(t.idx + len(t.text) for t in span_tokens)
+            yield Event(
+                doc_id=doc_id,
+                sentence_index=sent_index,
+                sentence=sent.text.strip(),
+                source=source,
+                target=target,
+                cameo=info.code,
+                cameo_root=info.root,
+                quad_class=info.quad_class,
+                goldstein=info.goldstein,
+                plover_type=info.plover_type,
+                plover_mode=entry.mode or info.plover_mode,
+                plover_context=entry.context or info.plover_context,
+                evidence_start=start,
+                evidence_end=end,
+                evidence_text=sent.doc.text[start:end],
+                confidence=confidence(entry, source, target, state, nominal),
+                rule=entry.origin,
+                date=doc_date,
+                date_how="document" if doc_date else "unknown",
+                modality=state,
+            )
+
+    def _needs_recipient(self, plover_type: str) -> bool:
+        ptype = self.ontology.plover.get(plover_type) if plover_type else None
+        return ptype.requires_recipient if ptype is not None else True
+
+
+def confidence(entry: LexEntry, source: Actor, target: Actor | None, state: str, nominal: bool) -> float:
+    """A first, uncalibrated score: how much of the event is pinned down by the text."""
+    score = 0.45
+    score += 0.15 if source.country and source.sector else 0.08 if source.country else 0.0
+    if target is not None:
+        score += 0.15 if target.country else 0.05
+    elif entry.target:
+        score -= 0.1
+    score += 0.04 * (entry.specificity - 1)
+    if source.how in ("text:earlier",) or (target is not None and target.how == "text:earlier"):
+        score -= 0.03
+    if state != ASSERTED:
+        score -= 0.05
+    if nominal:
+        score -= 0.05
+    return max(0.05, min(0.98, score))
+
+
+def dedupe(events: list[Event]) -> list[Event]:
+    """One event per (source, target, code) in a sentence: the most confident."""
+    best: dict[tuple[str, str | None, str], Event] = {}
+    for ev in events:
+        key = (ev.source.code, ev.target.code if ev.target else None, ev.cameo)
+        if key not in best or ev.confidence > best[key].confidence:
+            best[key] = ev
+    return [
+        ev for ev in events if best[(ev.source.code, ev.target.code if ev.target else None, ev.cameo)] is ev
+    ]

@@ -1,0 +1,154 @@
+"""The verb/phrase lexicon: YAML entries that say which words code which CAMEO event.
+
+Format (data/lexicon/README.md has the full description):
+
+    - code: "163"
+      verbs: [impose, slap]          # or  nouns: [sanction]  for nominal events
+      particle: up                    # optional phrasal particle
+      objects: [sanction, embargo]    # optional direct-object lemmas
+      object_prep: for                # optional: objects are the object of this preposition
+      target: [on, against]           # where the target comes from (dobj, dative, or prepositions)
+      intent: "0312"                  # optional code when stated as intent/future
+      threat: "1312"                  # optional code when stated as a threat
+      mode: ...  context: ...         # optional PLOVER mode / context
+      example: "..."                  # a sentence this entry codes
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from polybius.events.ontology import Ontology
+
+LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
+KEYS = frozenset(
+    {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "mode",
+     "context", "example", "note"}
+)  # fmt: skip
+OBJECT_TARGETS = ("dative", "with", "to", "on", "against")
+
+
+class LexiconError(ValueError):
+    """A lexicon file has an entry polybius cannot use."""
+
+
+@dataclass(frozen=True)
+class LexEntry:
+    code: str
+    verbs: tuple[str, ...] = ()
+    nouns: tuple[str, ...] = ()
+    particles: tuple[str, ...] = ()
+    objects: frozenset[str] = frozenset()
+    object_prep: str | None = None
+    target: tuple[str, ...] = ("dobj",)
+    intent: str | None = None
+    threat: str | None = None
+    mode: str = ""
+    context: str = ""
+    example: str = ""
+    origin: str = ""  # file:index, reported as the event's rule
+
+    @property
+    def specificity(self) -> int:
+        return 1 + 2 * bool(self.objects) + bool(self.particles) + bool(self.object_prep)
+
+
+@dataclass
+class Lexicon:
+    by_verb: dict[str, list[LexEntry]] = field(default_factory=dict)
+    by_noun: dict[str, list[LexEntry]] = field(default_factory=dict)
+    entries: list[LexEntry] = field(default_factory=list)
+
+    def add(self, entry: LexEntry) -> None:
+        self.entries.append(entry)
+        for verb in entry.verbs:
+            self.by_verb.setdefault(verb, []).append(entry)
+        for noun in entry.nouns:
+            self.by_noun.setdefault(noun, []).append(entry)
+
+    def codes(self) -> set[str]:
+        return {e.code for e in self.entries}
+
+
+def _words(value: object, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise LexiconError(f"{where}: '{key}' must be a word or a list of words")
+    return tuple(v.strip().lower() for v in value)
+
+
+def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: an entry must be a mapping")
+    unknown = set(raw) - KEYS
+    if unknown:
+        raise LexiconError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    code = raw.get("code")
+    if isinstance(code, int):
+        raise LexiconError(f"{where}: code {code} must be a quoted string (leading zeros matter)")
+    for key in ("code", "intent", "threat"):
+        value = raw.get(key)
+        if value is None and key != "code":
+            continue
+        if not isinstance(value, str) or not ontology.is_valid(value):
+            raise LexiconError(f"{where}: '{key}' {value!r} is not a CAMEO code")
+    verbs, nouns = _words(raw.get("verbs"), where, "verbs"), _words(raw.get("nouns"), where, "nouns")
+    if bool(verbs) == bool(nouns):
+        raise LexiconError(f"{where}: needs exactly one of 'verbs' or 'nouns'")
+    target = _words(raw.get("target"), where, "target") if "target" in raw else ("dobj",)
+    if raw.get("objects") and "target" not in raw:
+        target = OBJECT_TARGETS  # the object is the event noun; the target hangs off a preposition
+    prep = raw.get("object_prep")
+    if prep is not None and not isinstance(prep, str):
+        raise LexiconError(f"{where}: 'object_prep' must be a preposition")
+    if prep and not raw.get("objects"):
+        raise LexiconError(f"{where}: 'object_prep' needs 'objects'")
+    mode, context = str(raw.get("mode") or ""), str(raw.get("context") or "")
+    return LexEntry(
+        code=code,
+        verbs=verbs,
+        nouns=nouns,
+        particles=_words(raw.get("particle"), where, "particle"),
+        objects=frozenset(_words(raw.get("objects"), where, "objects")),
+        object_prep=prep.lower() if prep else None,
+        target=target,
+        intent=raw.get("intent"),
+        threat=raw.get("threat"),
+        mode=mode,
+        context=context,
+        example=str(raw.get("example") or ""),
+        origin=where,
+    )
+
+
+def load_file(path: Path, ontology: Ontology, lexicon: Lexicon | None = None) -> Lexicon:
+    lexicon = lexicon or Lexicon()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML ({exc})") from exc
+    if data is None:
+        return lexicon
+    if not isinstance(data, list):
+        raise LexiconError(f"{path}: a lexicon file is a YAML list of entries")
+    for i, raw in enumerate(data, start=1):
+        lexicon.add(parse_entry(raw, f"{path.name}#{i}", ontology))
+    return lexicon
+
+
+def load_lexicon(ontology: Ontology, paths: Iterable[Path] | None = None, builtin: bool = True) -> Lexicon:
+    """The built-in lexicon (every data/lexicon/*.yaml) plus any user files or folders, in order."""
+    lexicon = Lexicon()
+    files: list[Path] = sorted(LEXICON_DIR.glob("*.yaml")) if builtin else []
+    for p in paths or ():
+        files.extend(sorted(p.glob("*.yaml")) if p.is_dir() else [p])
+    for path in files:
+        load_file(path, ontology, lexicon)
+    return lexicon

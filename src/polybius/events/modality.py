@@ -1,0 +1,111 @@
+"""Modality: is a predicate asserted, intended, threatened, negated or hypothetical?
+
+The words come from data/modality.yaml; this module only reads the dependency structure around the predicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from spacy.tokens import Token
+
+MODALITY_FILE = Path(__file__).resolve().parents[1] / "data" / "modality.yaml"
+EMBEDDING_DEPS = frozenset({"xcomp", "ccomp", "advcl", "pcomp", "conj"})
+MAX_CLIMB = 4
+
+ASSERTED, INTENT, THREAT, NEGATED, HYPOTHETICAL, CONDITIONAL = (
+    "asserted",
+    "intent",
+    "threat",
+    "negated",
+    "hypothetical",
+    "conditional",
+)
+
+
+@dataclass(frozen=True)
+class ModalityWords:
+    future_aux: frozenset[str]
+    would_aux: frozenset[str]
+    possibility_aux: frozenset[str]
+    intent_governors: frozenset[str]
+    intent_adjectives: frozenset[str]
+    threat_governors: frozenset[str]
+    negating_governors: frozenset[str]
+    hypothetical_governors: frozenset[str]
+    condition_marks: frozenset[str]
+
+
+def load_modality(path: Path = MODALITY_FILE) -> ModalityWords:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    fields = ModalityWords.__dataclass_fields__
+    missing = [f for f in fields if f not in data]
+    if missing:
+        raise ValueError(f"{path}: missing lists {', '.join(missing)}")
+    return ModalityWords(**{f: frozenset(str(w).lower() for w in data[f]) for f in fields})
+
+
+def is_negated(tok: Token) -> bool:
+    return any(c.dep_ == "neg" for c in tok.children)
+
+
+def own_modality(tok: Token, words: ModalityWords) -> str:
+    """What the predicate's own auxiliaries and negation say."""
+    if is_negated(tok):
+        return NEGATED
+    for aux in (c for c in tok.children if c.dep_ in ("aux", "auxpass")):
+        lemma = aux.lemma_.lower()
+        lower = aux.lower_
+        if lemma in words.future_aux or lower in words.future_aux:
+            return INTENT
+        if lower in words.would_aux:
+            return INTENT
+        if lower in words.possibility_aux:
+            return HYPOTHETICAL
+    if any(c.dep_ == "mark" and c.lower_ in words.condition_marks for c in tok.children):
+        return CONDITIONAL
+    return ASSERTED
+
+
+def modality(tok: Token, words: ModalityWords) -> str:
+    """The predicate's modality, looking up through the verbs that embed it ("agreed to send")."""
+    state = own_modality(tok, words)
+    if state not in (ASSERTED, INTENT):
+        return state
+    cur = tok
+    for _ in range(MAX_CLIMB):
+        if cur.dep_ not in EMBEDDING_DEPS or cur.head is cur:
+            break
+        gov = cur.head
+        lemma = gov.lemma_.lower()
+        relation = cur.dep_
+        if relation == "conj":
+            # coordinated predicates share the first one's auxiliaries and governor ("will meet and sign")
+            inherited = own_modality(gov, words)
+            if inherited in (NEGATED, CONDITIONAL, HYPOTHETICAL):
+                return inherited
+            state = INTENT if inherited == INTENT else state
+            cur = gov
+            continue
+        if relation == "advcl":
+            if any(c.dep_ == "mark" and c.lower_ in words.condition_marks for c in cur.children):
+                return CONDITIONAL
+            break  # an adverbial clause stands on its own ("..., killing 10")
+        if lemma in words.negating_governors:
+            return NEGATED
+        if lemma in words.threat_governors:
+            return THREAT
+        if lemma in words.hypothetical_governors:
+            return HYPOTHETICAL
+        if lemma in words.intent_governors or lemma in words.intent_adjectives:
+            gov_state = own_modality(gov, words)
+            return NEGATED if gov_state == NEGATED else INTENT
+        gov_state = own_modality(gov, words)
+        if relation in ("xcomp",) and gov_state in (NEGATED, CONDITIONAL, HYPOTHETICAL):
+            return gov_state
+        if relation == "ccomp" and gov_state == CONDITIONAL:
+            return CONDITIONAL
+        cur = gov
+    return state

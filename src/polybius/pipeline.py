@@ -1,0 +1,148 @@
+"""The pipeline: the one place that knows the order of the stages.
+
+    ingest -> clean -> parse -> actors -> events -> store
+
+`Coder` holds what coding needs (spaCy model, knowledge base, ontology, lexicon), built once per process.
+`run` streams raw documents through it, in this process or in `workers` processes, and yields one
+`DocumentResult` or `DocumentError` per document, in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from polybius.actors.kb import default_kb
+from polybius.actors.resolve import DocContext, Resolver
+from polybius.clean import CleanError, clean
+from polybius.events.extract import EventExtractor
+from polybius.events.lexicon import load_lexicon
+from polybius.events.modality import load_modality
+from polybius.events.ontology import default_ontology
+from polybius.models import Document, DocumentError, DocumentResult, RawDocument, Sentence
+from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, load_model
+
+Item = RawDocument | DocumentError
+Result = DocumentResult | DocumentError
+
+
+@dataclass(frozen=True)
+class Options:
+    model: str = DEFAULT_MODEL
+    workers: int = 1
+    batch_size: int = BATCH_SIZE
+    lexicons: tuple[str, ...] = field(default=())  # extra lexicon YAML files or folders
+
+
+class Coder:
+    """Codes cleaned documents: parse, resolve actors, extract events."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.nlp = load_model(options.model)
+        ontology = default_ontology()
+        self.kb = default_kb()
+        lexicon = load_lexicon(ontology, [Path(p) for p in options.lexicons])
+        self.extractor = EventExtractor(lexicon, ontology, Resolver(self.kb), load_modality())
+
+    def code(self, docs: list[Document]) -> list[Result]:
+        try:
+            parsed = list(self.nlp.pipe([d.text for d in docs], batch_size=self.options.batch_size))
+        except Exception:  # one bad text must not sink the batch: parse one by one to find it
+            return [self._code_one(d) for d in docs]
+        return [self._extract(d, p) for d, p in zip(docs, parsed, strict=True)]
+
+    def _code_one(self, doc: Document) -> Result:
+        try:
+            return self._extract(doc, self.nlp(doc.text))
+        except Exception as exc:
+            return DocumentError(doc.source, f"could not parse: {exc}", doc.id)
+
+    def _extract(self, doc: Document, parsed) -> Result:  # noqa: ANN001 - spaCy Doc
+        try:
+            when = date.fromisoformat(doc.date) if doc.date else None
+            ctx = DocContext(date=when)
+            sentences: list[Sentence] = []
+            events = []
+            for sent in parsed.sents:
+                text = sent.text.strip()
+                if not text:
+                    continue
+                index = len(sentences)
+                sentences.append(Sentence(doc.id, index, sent.start_char, sent.end_char, sent.text))
+                events.extend(self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx))
+            return DocumentResult(doc, sentences, events)
+        except Exception as exc:  # a bug on one document is reported for it; the batch goes on
+            return DocumentError(
+                doc.source, f"internal error while coding: {type(exc).__name__}: {exc}", doc.id
+            )
+
+
+def clean_items(items: Iterable[Item]) -> Iterator[Document | DocumentError]:
+    for item in items:
+        if isinstance(item, DocumentError):
+            yield item
+            continue
+        try:
+            yield clean(item)
+        except CleanError as exc:
+            yield DocumentError(item.source, str(exc), item.id)
+        except Exception as exc:  # a parser crash inside trafilatura etc. stays this document's problem
+            yield DocumentError(item.source, f"could not clean: {type(exc).__name__}: {exc}", item.id)
+
+
+def chunks(items: Iterable[Document | DocumentError], size: int) -> Iterator[list[Document | DocumentError]]:
+    chunk: list[Document | DocumentError] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def code_chunk(coder: Coder, chunk: list[Document | DocumentError]) -> list[Result]:
+    docs = [d for d in chunk if isinstance(d, Document)]
+    coded = iter(coder.code(docs)) if docs else iter(())
+    return [item if isinstance(item, DocumentError) else next(coded) for item in chunk]
+
+
+# One Coder per worker process, created by the pool initializer (spaCy models cannot be shared).
+_WORKER_CODER: Coder | None = None
+
+
+def _init_worker(options: Options) -> None:
+    global _WORKER_CODER
+    _WORKER_CODER = Coder(options)
+
+
+def _work(chunk: list[Document | DocumentError]) -> list[Result]:
+    assert _WORKER_CODER is not None, "worker not initialised"
+    return code_chunk(_WORKER_CODER, chunk)
+
+
+def run(
+    items: Iterable[Item],
+    options: Options,
+    skip: Callable[[str], bool] | None = None,
+    coder: Coder | None = None,
+) -> Iterator[Result]:
+    """Stream raw documents through clean, parse, actors and events. `skip(id)` drops known documents."""
+    if skip is not None:
+        items = (i for i in items if isinstance(i, DocumentError) or not skip(i.id))
+    cleaned = clean_items(items)
+    size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
+    if options.workers <= 1:
+        coder = coder or Coder(options)
+        for chunk in chunks(cleaned, size):
+            yield from code_chunk(coder, chunk)
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with mp.get_context(method).Pool(options.workers, initializer=_init_worker, initargs=(options,)) as pool:
+        for results in pool.imap(_work, chunks(cleaned, size)):
+            yield from results

@@ -1,0 +1,219 @@
+"""Store: the embedded DuckDB database (documents, sentences, events, errors), written in batches.
+
+Writes are idempotent by document id: a document already stored is skipped before it is parsed, and a batch
+is one transaction, so an interrupted run leaves whole documents or none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from polybius.models import DocumentError, DocumentResult, Event
+
+DEFAULT_DB = "polybius.duckdb"
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS documents (
+    id VARCHAR PRIMARY KEY,
+    source VARCHAR,
+    kind VARCHAR,
+    url VARCHAR,
+    title VARCHAR,
+    date DATE,
+    date_source VARCHAR,
+    dateline VARCHAR,
+    outlet VARCHAR,
+    text VARCHAR,
+    removed VARCHAR,              -- JSON list of what cleaning cut
+    n_sentences INTEGER,
+    n_events INTEGER,
+    ingested_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id VARCHAR,
+    idx INTEGER,
+    start_char INTEGER,
+    end_char INTEGER,
+    text VARCHAR,
+    PRIMARY KEY (doc_id, idx)
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id VARCHAR PRIMARY KEY,
+    doc_id VARCHAR,
+    sentence_index INTEGER,
+    sentence VARCHAR,
+    source_text VARCHAR, source_code VARCHAR, source_country VARCHAR, source_sector VARCHAR, source_name VARCHAR,
+    target_text VARCHAR, target_code VARCHAR, target_country VARCHAR, target_sector VARCHAR, target_name VARCHAR,
+    cameo VARCHAR,
+    cameo_root VARCHAR,
+    quad_class TINYINT,
+    goldstein DOUBLE,
+    plover_type VARCHAR,
+    plover_mode VARCHAR,
+    plover_context VARCHAR,
+    date DATE,
+    date_how VARCHAR,
+    location_name VARCHAR,
+    location_country VARCHAR,
+    location_lat DOUBLE,
+    location_lon DOUBLE,
+    location_feature VARCHAR,
+    evidence_start INTEGER,
+    evidence_end INTEGER,
+    evidence_text VARCHAR,
+    confidence DOUBLE,
+    modality VARCHAR,
+    rule VARCHAR
+);
+CREATE TABLE IF NOT EXISTS errors (
+    source VARCHAR,
+    doc_id VARCHAR,
+    reason VARCHAR,
+    seen_at TIMESTAMP,
+    PRIMARY KEY (source, reason)
+);
+CREATE INDEX IF NOT EXISTS events_date ON events (date);
+CREATE INDEX IF NOT EXISTS events_source ON events (source_country, source_code);
+CREATE INDEX IF NOT EXISTS events_target ON events (target_country, target_code);
+CREATE INDEX IF NOT EXISTS events_cameo ON events (cameo_root, cameo);
+CREATE INDEX IF NOT EXISTS events_doc ON events (doc_id);
+"""
+
+EVENT_COLUMNS = [
+    "event_id",
+    "doc_id",
+    "sentence_index",
+    "sentence",
+    "source_text",
+    "source_code",
+    "source_country",
+    "source_sector",
+    "source_name",
+    "target_text",
+    "target_code",
+    "target_country",
+    "target_sector",
+    "target_name",
+    "cameo",
+    "cameo_root",
+    "quad_class",
+    "goldstein",
+    "plover_type",
+    "plover_mode",
+    "plover_context",
+    "date",
+    "date_how",
+    "location_name",
+    "location_country",
+    "location_lat",
+    "location_lon",
+    "location_feature",
+    "evidence_start",
+    "evidence_end",
+    "evidence_text",
+    "confidence",
+    "modality",
+    "rule",
+]
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = str(path)
+    if read_only and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"no store at {path} (run 'polybius ingest' first, or pass --db)")
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open store {path}: {exc}") from exc
+    if not read_only:
+        con.execute(SCHEMA)
+        con.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+            [str(SCHEMA_VERSION)],
+        )
+    return con
+
+
+def known_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT id FROM documents").fetchall()}
+
+
+def event_row(ev: Event) -> tuple[Any, ...]:
+    s, t, loc = ev.source, ev.target, ev.location
+    return (
+        ev.event_id, ev.doc_id, ev.sentence_index, ev.sentence,
+        s.text, s.code, s.country, s.sector, s.name,
+        t.text if t else None, t.code if t else None, t.country if t else None,
+        t.sector if t else None, t.name if t else None,
+        ev.cameo, ev.cameo_root, ev.quad_class, ev.goldstein,
+        ev.plover_type or None, ev.plover_mode or None, ev.plover_context or None,
+        ev.date, ev.date_how,
+        loc.name if loc else None, loc.country if loc else None,
+        loc.lat if loc else None, loc.lon if loc else None, loc.feature if loc else None,
+        ev.evidence_start, ev.evidence_end, ev.evidence_text, ev.confidence, ev.modality, ev.rule,
+    )  # fmt: skip
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[DocumentResult],
+    errors: Iterable[DocumentError] = (),
+) -> int:
+    """Write documents with their sentences and events in one transaction. Returns documents written."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    fresh = [
+        r
+        for r in results
+        if not con.execute("SELECT 1 FROM documents WHERE id = ?", [r.document.id]).fetchone()
+    ]
+    seen: set[str] = set()
+    unique = []
+    for r in fresh:  # the same document twice in one batch
+        if r.document.id not in seen:
+            seen.add(r.document.id)
+            unique.append(r)
+    doc_rows = [
+        (
+            d.id, d.source, d.kind, d.url, d.title, d.date, d.date_source, d.dateline, d.outlet, d.text,
+            json.dumps(list(d.removed)), len(r.sentences), len(r.events), now,
+        )
+        for r in unique
+        for d in [r.document]
+    ]  # fmt: skip
+    sent_rows = [(s.doc_id, s.index, s.start, s.end, s.text) for r in unique for s in r.sentences]
+    event_rows = [event_row(e) for r in unique for e in r.events]
+    err_rows = [(e.source, e.doc_id, e.reason, now) for e in errors]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if doc_rows:
+            con.executemany(f"INSERT INTO documents VALUES ({', '.join('?' * 14)})", doc_rows)
+        if sent_rows:
+            con.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", sent_rows)
+        if event_rows:
+            placeholders = ", ".join("?" * len(EVENT_COLUMNS))
+            con.executemany(
+                f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders}) ON CONFLICT DO NOTHING",
+                event_rows,
+            )
+        if err_rows:
+            con.executemany(
+                "INSERT INTO errors VALUES (?, ?, ?, ?) ON CONFLICT (source, reason) DO UPDATE SET seen_at = excluded.seen_at",
+                err_rows,
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(unique)
