@@ -44,7 +44,10 @@ def test_share_lines_inside_body_removed():
 
 
 def test_sentence_starting_with_related_is_kept():
-    body = BODY + "\n\nRelated talks between the two sides are expected to resume in Geneva next month, officials said."
+    body = (
+        BODY
+        + "\n\nRelated talks between the two sides are expected to resume in Geneva next month, officials said."
+    )
     doc = clean(raw(body))
     assert "Geneva" in doc.text
 
@@ -57,7 +60,9 @@ def test_lone_dateline_and_headline():
 
 
 def test_inline_dateline_with_outlet_and_date():
-    body, title, dl = split_head("KYIV, March 3 (Reuters) - Ukraine said on Friday that Russian troops shelled the city.")
+    body, title, dl = split_head(
+        "KYIV, March 3 (Reuters) - Ukraine said on Friday that Russian troops shelled the city."
+    )
     assert dl.place == "KYIV" and dl.outlet == "Reuters" and dl.date_text == "March 3"
     assert body.startswith("Ukraine said")
     body, _, dl = split_head("WASHINGTON (AP) — The White House said on Tuesday that talks would resume.")
@@ -91,7 +96,7 @@ def test_html_main_text_title_and_date():
     <meta property="article:published_time" content="2008-04-07T09:00:00Z"></head>
     <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
     <article><h1>Putin endorses Bush letter</h1>
-    {''.join(f'<p>{p}</p>' for p in BODY.split(chr(10)*2))}
+    {"".join(f"<p>{p}</p>" for p in BODY.split(chr(10) * 2))}
     <p>{BODY.split(chr(10))[0]}</p></article>
     <footer>Copyright 2008 Example News. All rights reserved.</footer></body></html>"""
     doc = clean(raw(html, kind="html"))

@@ -76,7 +76,7 @@ def test_jsonl_fields_and_errors_batch_goes_on():
     assert good[1].kind == "html" and len(good[1].id) == 16
     bad = {e.source: e.reason for e in errors(items)}
     assert "invalid JSON" in bad["feed.jsonl:2"]
-    assert "needs a \"text\" or \"html\"" in bad["feed.jsonl:3"]
+    assert 'needs a "text" or "html"' in bad["feed.jsonl:3"]
     assert "must be a string" in bad["feed.jsonl:4"]
     assert "not an object" in bad["feed.jsonl:5"]
     assert "empty" in bad["feed.jsonl:7"]

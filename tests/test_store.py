@@ -25,8 +25,16 @@ def event(doc_id, idx, source, target, cameo="051", root="05", quad=1, date="200
 
 
 def result(doc_id, evs, date="2008-04-07"):
-    doc = Document(id=doc_id, text="Putin endorsed a proposal from President Bush.", source=f"{doc_id}.txt",
-                   kind="text", title="T", date=date, date_source="given", url=f"http://example.org/{doc_id}")
+    doc = Document(
+        id=doc_id,
+        text="Putin endorsed a proposal from President Bush.",
+        source=f"{doc_id}.txt",
+        kind="text",
+        title="T",
+        date=date,
+        date_source="given",
+        url=f"http://example.org/{doc_id}",
+    )
     return DocumentResult(doc, [Sentence(doc_id, 0, 0, len(doc.text), doc.text)], evs)
 
 
@@ -38,8 +46,14 @@ def con(tmp_path):
         c,
         [
             result("a", [event("a", 0, RUS, USA)]),
-            result("b", [event("b", 0, USA, RUS, "190", "19", 4, "2009-03-03", madrid), event("b", 1, UN, None, date="2009-03-04")],
-                   date="2009-03-04"),
+            result(
+                "b",
+                [
+                    event("b", 0, USA, RUS, "190", "19", 4, "2009-03-03", madrid),
+                    event("b", 1, UN, None, date="2009-03-04"),
+                ],
+                date="2009-03-04",
+            ),
         ],
         [DocumentError("bad.txt", "empty document (no text)")],
     )
@@ -49,7 +63,9 @@ def con(tmp_path):
 
 def test_write_is_idempotent(con):
     assert known_ids(con) == {"a", "b"}
-    again = write_batch(con, [result("a", [event("a", 0, RUS, USA)])], [DocumentError("bad.txt", "empty document (no text)")])
+    again = write_batch(
+        con, [result("a", [event("a", 0, RUS, USA)])], [DocumentError("bad.txt", "empty document (no text)")]
+    )
     assert again == 0
     s = summary(con)
     assert (s["documents"], s["sentences"], s["events"], s["errors"]) == (2, 2, 3, 1)
@@ -93,7 +109,11 @@ def test_exports(con, tmp_path):
     assert tuple(table[0]) == GDELT_COLUMNS and len(GDELT_COLUMNS) == 61
     rec = dict(zip(table[0], table[2], strict=True))  # ordered by date: the 2009 event with a location second
     assert rec["SQLDATE"] == "20090303" and rec["EventRootCode"] == "19" and rec["QuadClass"] == "4"
-    assert rec["Actor1Code"] == "USAGOV" and rec["Actor1CountryCode"] == "USA" and rec["Actor1Type1Code"] == "GOV"
+    assert (
+        rec["Actor1Code"] == "USAGOV"
+        and rec["Actor1CountryCode"] == "USA"
+        and rec["Actor1Type1Code"] == "GOV"
+    )
     assert rec["ActionGeo_FullName"] == "Madrid" and rec["ActionGeo_CountryCode"] == "ESP"
     assert rec["ActionGeo_Type"] == "4" and rec["SOURCEURL"] == "http://example.org/b"
     assert rec["GLOBALEVENTID"] == str(gdelt_id(events(con, EventFilter(cameo="19"))[0]["event_id"]))

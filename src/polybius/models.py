@@ -119,7 +119,8 @@ class Event:
 
     @property
     def event_id(self) -> str:
-        return f"{self.doc_id}:{self.sentence_index}:{self.evidence_start}:{self.cameo}:{self.source.code}"
+        target = self.target.code if self.target else "-"
+        return f"{self.doc_id}:{self.sentence_index}:{self.evidence_start}:{self.cameo}:{self.source.code}:{target}"
 
     def as_record(self) -> dict[str, Any]:
         """The output contract (schemas/event.schema.json)."""

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from spacy.language import Language
+
 from polybius.actors.kb import default_kb
 from polybius.actors.resolve import DocContext, Resolver
 from polybius.clean import CleanError, clean
@@ -36,17 +38,18 @@ class Options:
     workers: int = 1
     batch_size: int = BATCH_SIZE
     lexicons: tuple[str, ...] = field(default=())  # extra lexicon YAML files or folders
+    builtin_lexicon: bool = True  # False: only the lexicons given (e.g. a user's own complete lexicon)
 
 
 class Coder:
     """Codes cleaned documents: parse, resolve actors, extract events."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, nlp: Language | None = None) -> None:
         self.options = options
-        self.nlp = load_model(options.model)
+        self.nlp = nlp if nlp is not None else load_model(options.model)
         ontology = default_ontology()
         self.kb = default_kb()
-        lexicon = load_lexicon(ontology, [Path(p) for p in options.lexicons])
+        lexicon = load_lexicon(ontology, [Path(p) for p in options.lexicons], builtin=options.builtin_lexicon)
         self.extractor = EventExtractor(lexicon, ontology, Resolver(self.kb), load_modality())
 
     def code(self, docs: list[Document]) -> list[Result]:

@@ -117,8 +117,15 @@ class Resolver:
         people = [e for e in entries if e.kind == "person"]
         if not people:
             return None, False
-        if when is None:  # no date to decide by: the person's highest role, most recent first
-            ranked = sorted(people, key=lambda e: (ROLE_ORDER.get(e.role or "", 9), -(e.start or date.min).toordinal()))
+        if when is None:  # no date to decide by: a role still held, else the highest role, most recent first
+            ranked = sorted(
+                people,
+                key=lambda e: (
+                    e.end is not None,
+                    ROLE_ORDER.get(e.role or "", 9),
+                    -(e.start or date.min).toordinal(),
+                ),
+            )
             return ranked[0], True
         current = [e for e in people if e.valid_on(when)]
         if current:
@@ -153,9 +160,13 @@ class Resolver:
             entry, current = self.person_entry(m.entries, ctx.date)
             if entry is None:
                 continue
-            text_actor = self._from_text(head, tokens, inside, exclude=m, text=text, name=entry.name)
+            others = [o for o in inside if o is not m]
+            text_actor = self._from_text(head, tokens, others, exclude=m, text=text, name=entry.name)
+            org = self._org(head, others, text, entry.name)
             if text_actor is not None and text_actor.country and text_actor.sector:
                 actor = text_actor  # the text says who they are now: it wins
+            elif org is not None:
+                actor = org  # "UN Secretary-General Antonio Guterres"
             elif current:
                 actor = Actor(entry.code, entry.country, entry.sector, entry.name, text, entry.origin)
             else:
@@ -165,13 +176,11 @@ class Resolver:
             self._learn(names, actor, ctx)
             return actor
 
-        # Organisations and groups (IGOs, NGOs, armed groups) anywhere in the argument.
-        orgs = [(m, e) for m in inside for e in m.entries if e.kind in ("igo", "group")]
-        if orgs:
-            m, e = min(orgs, key=lambda me: abs(me[0].start - head.i))
-            return Actor(e.code, e.country, e.sector, e.name, text, e.origin)
-
         actor = self._from_text(head, tokens, inside, exclude=None, text=text, name=None)
+        org = self._org(head, inside, text, None)
+        if org is not None and not (actor is not None and actor.country and actor.sector):
+            # organisations and groups, unless a country and a role say more: "Palestinian UN Ambassador"
+            actor = org
         if is_person:
             person_name = " ".join(t.text for t in names if t.lower_ not in TITLES)
             if actor is not None:
@@ -185,6 +194,14 @@ class Resolver:
                 )
             return None
         return actor
+
+    def _org(self, head: Token, inside: list[Mention], text: str, name: str | None) -> Actor | None:
+        """The IGO, NGO or armed group named in the argument, nearest the head."""
+        orgs = [(m, e) for m in inside for e in m.entries if e.kind in ("igo", "group")]
+        if not orgs:
+            return None
+        m, e = min(orgs, key=lambda me: abs(me[0].start - head.i))
+        return Actor(e.code, e.country, e.sector, name or e.name, text, e.origin)
 
     def _from_text(
         self,
@@ -213,8 +230,9 @@ class Resolver:
             how = e.origin
         head_sector = self.sector_of(head)
         if head_sector is None:
-            for t in tokens:
-                if t is not head and t.pos_ == "NOUN" and t.dep_ in ("appos", "pobj", "compound", "conj"):
+            # a title or apposition describing the head: "Ambassador Riyad Mansour", "Feltman, the ... diplomat"
+            for t in head.children:
+                if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("appos", "compound", "nmod"):
                     head_sector = self.sector_of(t)
                     if head_sector:
                         break

@@ -29,7 +29,7 @@ SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 PASSIVE_SUBJECT = "nsubjpass"
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
-INHERIT_SUBJECT_DEPS = frozenset({"xcomp", "conj", "advcl", "acl"})
+INHERIT_SUBJECT_DEPS = frozenset({"xcomp", "conj", "advcl", "acl", "acomp"})
 MAX_CLIMB = 4
 OWNER_PREPS = frozenset({"of", "from", "by"})
 
@@ -91,7 +91,8 @@ def direct_objects(tok: Token) -> list[Token]:
         heads = [c for c in tok.children if c.dep_ == PASSIVE_SUBJECT]
     else:
         heads = [c for c in tok.children if c.dep_ in OBJECT_DEPS]
-    return [t for h in heads for t in conjuncts(h)]
+    # a verb has one direct object; a second one is a parse error ("met Xi ..., the highest-level visit")
+    return conjuncts(heads[0]) if heads else []
 
 
 def subjects(tok: Token) -> list[Token]:

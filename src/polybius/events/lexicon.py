@@ -16,6 +16,7 @@ Format (data/lexicon/README.md has the full description):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,19 @@ KEYS = frozenset(
      "context", "example", "note"}
 )  # fmt: skip
 OBJECT_TARGETS = ("dative", "with", "to", "on", "against")
+
+
+class LexiconLoader(yaml.SafeLoader):
+    """YAML without the 1.1 booleans: `on`, `off`, `yes`, `no` are words here ("target: [on, against]")."""
+
+
+LexiconLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+LexiconLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class LexiconError(ValueError):
@@ -75,7 +89,7 @@ class Lexicon:
 
 
 def _words(value: object, where: str, key: str) -> tuple[str, ...]:
-    if value is None:
+    if value is None or value == []:
         return ()
     if isinstance(value, str):
         value = [value]
@@ -131,7 +145,7 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
 def load_file(path: Path, ontology: Ontology, lexicon: Lexicon | None = None) -> Lexicon:
     lexicon = lexicon or Lexicon()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=LexiconLoader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         raise LexiconError(f"{path}: not valid YAML ({exc})") from exc
     if data is None:

@@ -1,0 +1,140 @@
+"""The extractor's syntax, on sentences written here, with the small fixture lexicon."""
+
+import pytest
+from conftest import code_text, triples
+
+
+def coded(syntax_coder, text, date="2009-03-04"):
+    return triples(code_text(syntax_coder, text, date))
+
+
+def test_simple_active(syntax_coder):
+    assert coded(syntax_coder, "Russia praised China on Monday.") == {("RUS", "CHN", "051")}
+
+
+def test_passive_with_by_agent(syntax_coder):
+    assert coded(syntax_coder, "China was praised by Russia on Monday.") == {("RUS", "CHN", "051")}
+
+
+def test_passive_object_noun(syntax_coder):
+    got = coded(syntax_coder, "New sanctions were imposed on Iran by the European Union.")
+    assert got == {("IGOEUREEC", "IRN", "163")}
+
+
+def test_coordinated_sources_and_targets(syntax_coder):
+    got = coded(syntax_coder, "France and Germany praised Japan and India.")
+    assert got == {(s, t, "051") for s in ("FRA", "DEU") for t in ("JPN", "IND")}
+
+
+def test_coordinated_predicates_share_subject(syntax_coder):
+    got = coded(syntax_coder, "Russia praised China and accused Japan of spying.")
+    assert got == {("RUS", "CHN", "051"), ("RUS", "JPN", "112")}
+
+
+def test_appositive_and_possessive_actors(syntax_coder):
+    got = coded(syntax_coder, "Russia's foreign minister praised the Iraqi government.")
+    assert got == {("RUSGOV", "IRQGOV", "051")}
+    got = coded(syntax_coder, "The Russian President, Dmitry Medvedev, praised Spain.")
+    assert got == {("RUSGOV", "ESP", "051")}
+
+
+def test_relative_clause_subject(syntax_coder):
+    got = coded(syntax_coder, "Putin, who held talks with Rice on Monday, praised Germany.", "2008-03-18")
+    assert ("RUSGOV", "USAGOV", "046") in got and ("RUSGOV", "DEU", "051") in got
+
+
+def test_control_verb_takes_intent_code(syntax_coder):
+    got = coded(syntax_coder, "Japan agreed to send humanitarian aid to Haiti.")
+    assert got == {("JPN", "HTI", "0333")}
+
+
+def test_future_and_readiness_take_intent_codes(syntax_coder):
+    assert coded(syntax_coder, "The Chinese president will meet Vladimir Putin next week.") == {("CHNGOV", "RUSGOV", "036")}
+    assert coded(syntax_coder, "Syria is ready to sign a deal with Israel.") == {("SYR", "ISR", "0311")}
+    assert coded(syntax_coder, "India plans to visit Nepal.") == {("IND", "NPL", "036")}
+
+
+def test_intent_without_intent_code_is_not_the_act(syntax_coder):
+    assert coded(syntax_coder, "Israel will attack Iran.") == set()
+
+
+def test_threat_takes_threat_code(syntax_coder):
+    got = coded(syntax_coder, "The United States threatened to impose sanctions on Iran.")
+    assert got == {("USA", "IRN", "1312")}
+
+
+def test_negation_is_not_coded(syntax_coder):
+    assert coded(syntax_coder, "Russia did not praise China.") == set()
+    assert coded(syntax_coder, "Russia never signed the treaty with China.") == set()
+    assert coded(syntax_coder, "Iran refused to sign a deal with Iraq.") == set()
+
+
+def test_conditional_and_hypothetical_are_not_coded(syntax_coder):
+    assert coded(syntax_coder, "If Moscow praised Beijing, the talks could go ahead.") == set()
+    assert coded(syntax_coder, "Russia could attack Ukraine.") == set()
+    assert coded(syntax_coder, "NATO is considering imposing sanctions on Belarus.") == set()
+
+
+def test_questions_are_not_coded(syntax_coder):
+    assert coded(syntax_coder, "Will Russia attack Ukraine?") == set()
+    assert coded(syntax_coder, "Did France praise Italy?") == set()
+
+
+def test_reported_speech_attributes_the_inner_event(syntax_coder):
+    got = coded(syntax_coder, "Rice said that Iran had attacked Iraq.")
+    assert ("IRN", "IRQ", "190") in got
+    assert not any(s == "USAGOV" and c == "190" for s, _, c in got)
+
+
+def test_accuse_of_does_not_make_the_accuser_attack(syntax_coder):
+    got = coded(syntax_coder, "Pakistan accused India of attacking its border posts.")
+    assert ("PAK", "IND", "112") in got
+    assert not any(c == "190" and s == "PAK" for s, _, c in got)
+
+
+def test_several_events_per_sentence(syntax_coder):
+    got = coded(syntax_coder, "Egypt praised Jordan, and Israel attacked Lebanon.")
+    assert got == {("EGY", "JOR", "051"), ("ISR", "LBN", "190")}
+
+
+def test_single_actor_event(syntax_coder):
+    assert coded(syntax_coder, "Iranian students protested in Tehran.") == {("IRNEDU", None, "141")}
+
+
+def test_phrasal_particle_required(syntax_coder):
+    got = coded(syntax_coder, "The United States pulled out its troops from Syria.")
+    assert got == {("USA", "SYR", "0874")}
+
+
+def test_nominal_events(syntax_coder):
+    assert ("ISR", "LBN", "190") in coded(syntax_coder, "An attack by Israel on Lebanon killed ten people.")
+    got = coded(syntax_coder, "Talks between Armenia and Azerbaijan resumed.")
+    assert got == {("ARM", "AZE", "046"), ("AZE", "ARM", "046")}
+
+
+def test_target_is_owner_of_a_thing(syntax_coder):
+    got = coded(syntax_coder, "Russian President Vladimir Putin endorsed a proposal from President Bush.", "2008-04-07")
+    assert got == {("RUSGOV", "USAGOV", "051")}
+
+
+def test_self_events_are_dropped(syntax_coder):
+    assert coded(syntax_coder, "Russia praised Russia.") == set()
+
+
+def test_event_fields_and_evidence(syntax_coder):
+    r = code_text(syntax_coder, "Headline here\n\nMOSCOW - Russia praised China on Monday. Iran attacked Iraq.")
+    first, second = r.events
+    assert first.cameo == "051" and first.cameo_root == "05" and first.quad_class == 1
+    assert first.goldstein == pytest.approx(3.4) and first.plover_type == "SUPPORT"
+    assert second.quad_class == 4 and second.plover_type == "ASSAULT" and second.goldstein == pytest.approx(-10.0)
+    text = r.document.text
+    for ev in r.events:
+        assert text[ev.evidence_start : ev.evidence_end] == ev.evidence_text
+        assert ev.date == "2009-03-04" and ev.date_how in ("document", "relative", "explicit")
+        assert 0 < ev.confidence < 1 and ev.rule.startswith("lexicon.yaml#")
+    assert second.sentence_index == 1 and r.sentences[1].text.startswith("Iran attacked")
+
+
+def test_paragraphs_never_run_together(syntax_coder):
+    r = code_text(syntax_coder, "Russia praised China\n\nIran attacked Iraq")
+    assert len(r.sentences) == 2
