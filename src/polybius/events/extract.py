@@ -139,9 +139,11 @@ class EventExtractor:
         if not entries:
             return None
         particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+        # the small model often attaches "stepped down", "pulled out of" as advmod/prep, not as a particle
+        loose = particles | {c.lower_ for c in tok.children if c.dep_ in ("advmod", "prep") and c.i > tok.i}
         best: Match | None = None
         for entry in entries:
-            if entry.particles and not particles & set(entry.particles):
+            if entry.particles and not loose & set(entry.particles):
                 continue
             if not entry.particles and particles and not entry.objects:
                 continue  # "call off" is not "call"
@@ -191,10 +193,8 @@ class EventExtractor:
         by = prep_objects(noun, "by")
         if by:
             return by
-        if noun.dep_ in OBJECT_DEPS or (noun.dep_ == "pobj" and noun.head.dep_ == "prep"):
-            verb = noun.head if noun.dep_ in OBJECT_DEPS else noun.head.head
-            if verb.pos_ in ("VERB", "AUX"):
-                return subjects(verb)
+        if noun.dep_ in OBJECT_DEPS and noun.head.pos_ in ("VERB", "AUX"):
+            return subjects(noun.head)  # a light verb: "X held talks with Y", "X launched an attack on Y"
         return []
 
     def resolve_all(
@@ -228,7 +228,13 @@ class EventExtractor:
                 m = self.match_verb(tok)
                 if m is None:
                     continue
+                # nouns the matched verb governs are its arguments, not events of their own:
+                # "rejected talks with Y" is a rejection, not talks
                 consumed.update(t.i for t in m.event_nouns)
+                consumed.update(t.i for t in direct_objects(tok))
+                consumed.update(
+                    p.i for c in tok.children if c.dep_ == "prep" for p in prep_objects(tok, c.lower_)
+                )
                 events.extend(self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=False))
         for tok in sent:
             if tok.pos_ == "NOUN" and tok.i not in consumed:
