@@ -95,6 +95,19 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         help="extra verb/phrase lexicon YAML file or folder, added to the built-in one (repeatable)",
     )
     g.add_argument(
+        "--actors",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="TABARI/PETRARCH/Phoenix dictionary file or folder (*.actors.txt, *.agents.txt, *.discards.txt) "
+        "added to the built-in knowledge base (repeatable)",
+    )
+    g.add_argument(
+        "--no-builtin-lexicon",
+        action="store_true",
+        help="code with the --lexicon files only, without the built-in lexicon",
+    )
+    g.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no per-document error lines"
     )
 
@@ -136,8 +149,15 @@ def event_filter(args: argparse.Namespace) -> EventFilter:
 
 
 def options_from(args: argparse.Namespace) -> Options:
+    if args.no_builtin_lexicon and not args.lexicon:
+        raise CliError("--no-builtin-lexicon needs at least one --lexicon")
     return Options(
-        model=args.model, workers=args.workers, batch_size=args.batch_size, lexicons=tuple(args.lexicon)
+        model=args.model,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        lexicons=tuple(args.lexicon),
+        builtin_lexicon=not args.no_builtin_lexicon,
+        actors=tuple(args.actors),
     )
 
 

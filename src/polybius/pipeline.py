@@ -18,7 +18,8 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from polybius.actors.kb import default_kb
+from polybius.actors.dictionaries import Discards, load_dictionaries
+from polybius.actors.kb import default_kb, load_kb
 from polybius.actors.resolve import DocContext, Resolver
 from polybius.clean import CleanError, clean
 from polybius.events.extract import EventExtractor
@@ -39,6 +40,7 @@ class Options:
     batch_size: int = BATCH_SIZE
     lexicons: tuple[str, ...] = field(default=())  # extra lexicon YAML files or folders
     builtin_lexicon: bool = True  # False: only the lexicons given (e.g. a user's own complete lexicon)
+    actors: tuple[str, ...] = field(default=())  # TABARI/PETRARCH actor, agent, discard dictionaries
 
 
 class Coder:
@@ -48,9 +50,17 @@ class Coder:
         self.options = options
         self.nlp = nlp if nlp is not None else load_model(options.model)
         ontology = default_ontology()
-        self.kb = default_kb()
+        self.discards = Discards()
+        if options.actors:
+            self.kb = load_kb()  # a private copy: imported names are added to it
+            extra, self.discards = load_dictionaries(Path(p) for p in options.actors)
+            self.kb.extend(extra)
+        else:
+            self.kb = default_kb()
         lexicon = load_lexicon(ontology, [Path(p) for p in options.lexicons], builtin=options.builtin_lexicon)
-        self.extractor = EventExtractor(lexicon, ontology, Resolver(self.kb), load_modality())
+        self.extractor = EventExtractor(
+            lexicon, ontology, Resolver(self.kb), load_modality(), discards=self.discards
+        )
 
     def code(self, docs: list[Document]) -> list[Result]:
         try:
@@ -69,6 +79,8 @@ class Coder:
         try:
             when = date.fromisoformat(doc.date) if doc.date else None
             ctx = DocContext(date=when)
+            phrase = self.discards.matches(doc.text)
+            story_discarded = phrase is not None and self.discards.is_story(phrase)
             sentences: list[Sentence] = []
             events = []
             for sent in parsed.sents:
@@ -77,7 +89,8 @@ class Coder:
                     continue
                 index = len(sentences)
                 sentences.append(Sentence(doc.id, index, sent.start_char, sent.end_char, sent.text))
-                events.extend(self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx))
+                if not story_discarded:
+                    events.extend(self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx))
             return DocumentResult(doc, sentences, events)
         except Exception as exc:  # a bug on one document is reported for it; the batch goes on
             return DocumentError(

@@ -32,7 +32,8 @@ ROLE_ORDER = {
     "monarch": 6,
     "secretary_general": 7,
 }
-PRONOUN_REACH = 600  # characters back that a pronoun may look for its person
+PRONOUN_REACH = 600
+NULL_CODE = "---"  # TABARI/PETRARCH: a known name that is not an actor  # characters back that a pronoun may look for its person
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,22 @@ class Resolver:
             return min(current, key=lambda e: ROLE_ORDER.get(e.role or "", 9)), True
         return people[0], False
 
+    def dict_entry(self, entries: tuple[Entry, ...], when: date | None) -> Entry | None:
+        """An imported dictionary's code for a name at the date: a dated code that holds (the narrowest
+        range first), else the undated default."""
+        found = [e for e in entries if e.kind == "dict"]
+        dated = [e for e in found if e.start or e.end]
+        if when is not None:
+            holding = [e for e in dated if e.valid_on(when)]
+            if holding:
+                return min(holding, key=lambda e: ((e.end or date.max) - (e.start or date.min)).days)
+        if when is None:  # no date: a role that has not ended, else the default
+            ongoing = [e for e in dated if e.end is None]
+            if ongoing:
+                return max(ongoing, key=lambda e: e.start or date.min)
+        undated = [e for e in found if not (e.start or e.end)]
+        return undated[0] if undated else None
+
     def observe(self, sent: Span, mentions: list[Mention], ctx: DocContext) -> None:
         """Record every person named in the sentence (for surnames and pronouns later on)."""
         for ent in sent.ents:
@@ -154,12 +171,23 @@ class Resolver:
         is_person = head.ent_type_ == "PERSON" or any(t.ent_type_ == "PERSON" for t in names)
 
         # Knowledge-base people named by the head itself.
+        own = self._own_name_entries(names)
         for m in inside:
             if not name_span & set(range(m.start, m.end)):
                 continue
-            entry, current = self.person_entry(m.entries, ctx.date)
+            entry, current = self.person_entry(own or m.entries, ctx.date)
             if entry is None:
-                continue
+                dict_entry = self.dict_entry(m.entries, ctx.date)
+                if dict_entry is None:
+                    continue
+                if dict_entry.code == NULL_CODE:
+                    return None  # the dictionary knows this name and says it is no actor
+                actor = Actor(
+                    dict_entry.code, dict_entry.country, dict_entry.sector, dict_entry.name, text, dict_entry.origin
+                )
+                if is_person:
+                    self._learn(names, actor, ctx)
+                return actor
             others = [o for o in inside if o is not m]
             text_actor = self._from_text(head, tokens, others, exclude=m, text=text, name=entry.name)
             org = self._org(head, others, text, entry.name)
@@ -195,9 +223,24 @@ class Resolver:
             return None
         return actor
 
+    def _own_name_entries(self, names: list[Token]) -> tuple[Entry, ...]:
+        """Built-in people named by the head's own name ("Vladimir Putin", else "Putin"): the curated
+        knowledge base is asked first, even when an imported dictionary matched a longer phrase around it."""
+        parts = [t.text for t in names if t.lower_ not in TITLES]
+        for text in (" ".join(parts), parts[-1] if parts else ""):
+            people = tuple(e for e in self.kb.names.get(name_key(text), ()) if e.kind == "person")
+            if people:
+                return people
+        return ()
+
     def _org(self, head: Token, inside: list[Mention], text: str, name: str | None) -> Actor | None:
         """The IGO, NGO or armed group named in the argument, nearest the head."""
-        orgs = [(m, e) for m in inside for e in m.entries if e.kind in ("igo", "group")]
+        orgs = [
+            (m, e)
+            for m in inside
+            for e in m.entries
+            if e.kind in ("igo", "group") or (e.kind == "dict" and e.code != NULL_CODE and e.country in (None, "IGO", "NGO"))
+        ]
         if not orgs:
             return None
         m, e = min(orgs, key=lambda me: abs(me[0].start - head.i))
@@ -219,6 +262,7 @@ class Resolver:
             if m is not exclude
             for e in m.entries
             if e.kind in ("country", "adjective", "metonym")
+            or (e.kind == "dict" and e.country and not e.sector and e.code != NULL_CODE)
         ]
         country = sector = None
         how = "text"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
+from polybius.actors.dictionaries import Discards
 from polybius.actors.resolve import DocContext, Mention, Resolver, argument_tokens, find_mentions
 from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
@@ -127,7 +128,9 @@ class EventExtractor:
         ontology: Ontology,
         resolver: Resolver,
         modality_words: ModalityWords,
+        discards: Discards | None = None,
     ) -> None:
+        self.discards = discards or Discards()
         self.lexicon = lexicon
         self.ontology = ontology
         self.resolver = resolver
@@ -216,9 +219,9 @@ class EventExtractor:
         doc_date: str | None,
         ctx: DocContext,
     ) -> list[Event]:
-        if sent.text.rstrip(" \"'”’)").endswith("?"):
+        if sent.text.rstrip(" \"'”’)").endswith("?") or self.discards.matches(sent.text):
             self.resolver.observe(sent, find_mentions(self.resolver.kb, sent), ctx)
-            return []  # questions are not coded
+            return []  # questions and sentences with a discard phrase are not coded
         mentions = find_mentions(self.resolver.kb, sent)
         self.resolver.observe(sent, mentions, ctx)
         events: list[Event] = []

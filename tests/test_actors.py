@@ -1,0 +1,120 @@
+"""Actor resolution: knowledge base, dated roles, roles learned from the text, imported dictionaries."""
+
+from datetime import date
+
+import pytest
+from conftest import code_text
+
+from polybius.actors.kb import default_kb, name_key
+from polybius.actors.resolve import DocContext, Resolver, find_mentions
+from polybius.pipeline import Coder, Options
+
+
+@pytest.fixture(scope="module")
+def resolve(coder):
+    resolver = Resolver(default_kb())
+
+    def _resolve(sentence: str, word: str, when: date | None = date(2009, 3, 4), ctx: DocContext | None = None):
+        doc = coder.nlp(sentence)
+        ctx = ctx or DocContext(date=when)
+        sent = next(doc.sents)
+        mentions = find_mentions(resolver.kb, sent)
+        resolver.observe(sent, mentions, ctx)
+        head = next(t for t in doc if t.text == word)
+        return resolver.resolve(head, ctx, mentions)
+
+    return _resolve
+
+
+@pytest.mark.parametrize(
+    "sentence, word, code",
+    [
+        ("Russia praised China.", "Russia", "RUS"),
+        ("The Kremlin praised China.", "Kremlin", "RUSGOV"),
+        ("Moscow praised China.", "Moscow", "RUSGOV"),
+        ("The Pentagon praised China.", "Pentagon", "USAMIL"),
+        ("Russian troops entered the town.", "troops", "RUSMIL"),
+        ("Iraqi police arrested him.", "police", "IRQCOP"),
+        ("Russia's foreign minister spoke.", "minister", "RUSGOV"),
+        ("The foreign minister of Russia spoke.", "minister", "RUSGOV"),
+        ("NATO praised Sweden.", "NATO", "IGOWSTNAT"),
+        ("The UN praised Sweden.", "UN", "IGOUNO"),
+        ("Hamas fighters crossed the fence.", "fighters", "PSEREBHAM"),
+        ("Rebels seized the town.", "Rebels", "REB"),
+        ("Palestinian UN Ambassador Riyad Mansour spoke.", "Mansour", "PSEGOV"),
+        ("The U.S. envoy spoke.", "envoy", "USAGOV"),
+    ],
+)
+def test_kb_mentions(resolve, sentence, word, code):
+    assert resolve(sentence, word).code == code
+
+
+def test_acronyms_keep_their_capitals(resolve):
+    assert resolve("Who praised China?", "Who") is None
+    assert resolve("WHO praised China.", "WHO").code.startswith("IGOUNO")
+    assert resolve("They told us nothing.", "us") is None
+
+
+def test_dated_roles(resolve):
+    as_president = resolve("Putin met Bush.", "Putin", date(2008, 3, 3))
+    as_premier = resolve("Putin met Bush.", "Putin", date(2008, 6, 1))
+    assert as_president.code == as_premier.code == "RUSGOV"
+    assert as_president.name == "Vladimir Putin"
+    kb_roles = {e.role for e in default_kb().names[name_key("Putin")] if e.valid_on(date(2008, 6, 1))}
+    assert kb_roles == {"head_of_government"}
+    assert resolve("Mr Medvedev spoke.", "Medvedev", date(2009, 3, 3)).code == "RUSGOV"
+    assert resolve("Clinton spoke.", "Clinton", date(2009, 3, 3)).name == "Hillary Clinton"
+    former = resolve("George Bush spoke.", "Bush", date(2012, 5, 1))
+    assert former.code == "USAELI" and former.sector == "ELI"
+
+
+def test_roles_learned_from_text_carry_to_later_mentions(resolve):
+    ctx = DocContext(date=date(2009, 3, 4))
+    first = resolve(
+        "US officials said Jeffrey Feltman, the State Department's top Middle East diplomat, would go.",
+        "Feltman",
+        ctx=ctx,
+    )
+    assert first.code == "USAGOV" and first.name == "Jeffrey Feltman"
+    later = resolve("Last week Mr Feltman met the Syrian ambassador.", "Feltman", ctx=ctx)
+    assert later.code == "USAGOV" and later.name == "Jeffrey Feltman"
+    shapiro = resolve("He went with Dan Shapiro of the White House's national security council.", "Shapiro", ctx=ctx)
+    assert shapiro.code == "USAGOV"
+
+
+def test_unknown_person_with_nationality(resolve):
+    assert resolve("Ukrainian activist Olena Petrenko spoke.", "Petrenko").country == "UKR"
+    assert resolve("Olena Petrenko spoke.", "Petrenko") is None
+
+
+def test_pronoun_in_same_sentence(resolve):
+    actor = resolve("When reporters asked Mr Obama about the letter he said it was a fact.", "he")
+    assert actor is not None and actor.name == "Barack Obama"
+
+
+def test_imported_dictionary(coder, tmp_path):
+    (tmp_path / "test.actors.txt").write_text(
+        "ZARKOVIAN_REPUBLIC_ [ZRK]\n"
+        "BORIS_VELNAK_  # fictional\n"
+        "+PRESIDENT_VELNAK_\n"
+        "\t[ZRKGOV 080101-091231]\n"
+        "\t[ZRKELI]\n"
+        "GEORGE_W_BUSH_ [---]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "test.agents.txt").write_text("FROBNICATOR [~FRB]\n", encoding="utf-8")
+    (tmp_path / "test.discards.txt").write_text("+DANCING_WITH_THE_STARS\n", encoding="utf-8")
+    dict_coder = Coder(Options(actors=(str(tmp_path),)), nlp=coder.nlp)
+    r = code_text(dict_coder, "Boris Velnak praised Russia.", date="2009-03-04")
+    assert [(e.source.code, e.target.code) for e in r.events] == [("ZRKGOV", "RUS")]
+    assert r.events[0].source.name == "Boris Velnak"
+    r = code_text(dict_coder, "Boris Velnak praised Russia.", date="2012-03-04")
+    assert r.events[0].source.code == "ZRKELI"
+    r = code_text(dict_coder, "The Zarkovian Republic praised Russia.")
+    assert r.events[0].source.code == "ZRK"
+    r = code_text(dict_coder, "Russia praised the frobnicators of the Zarkovian Republic.")
+    assert r.events[0].target.code == "ZRKFRB"
+    r = code_text(dict_coder, "Russia praised Dancing with the Stars contestants and China.")
+    assert r.events == []
+    # the built-in knowledge base is untouched by the import
+    assert not default_kb().names.get(name_key("Boris Velnak"))
