@@ -76,14 +76,20 @@ def evaluate(show_misses: bool = False) -> dict[str, float]:
             if e.sentence_index != idx:
                 continue
             total += 1
-            if not any(e.cameo_root == r["cameo_root"] and actor_ok(r["source"][:3], e.source.code, e.source.country, None) for r in rows):
+            if not any(
+                e.cameo_root == r["cameo_root"]
+                and actor_ok(r["source"][:3], e.source.code, e.source.country, None)
+                for r in rows
+            ):
                 extra += 1
     if show_misses:
         for row, why in misses:
-            print(f"MISS {row['file']}: {row['sentence']!r} {row['source']}->{row['target'] or '-'} {row['cameo_root']}: {why}")
+            print(
+                f"MISS {row['file']}: {row['sentence']!r} {row['source']}->{row['target'] or '-'} {row['cameo_root']}: {why}"
+            )
     recall = found / len(gold)
     precision = (total - extra) / total if total else 0.0
-    print(f"| gold rows | found | recall | events in gold sentences | precision |")
+    print("| gold rows | found | recall | events in gold sentences | precision |")
     print("|---|---|---|---|---|")
     print(f"| {len(gold)} | {found} | {recall:.2f} | {total} | {precision:.2f} |")
     return {"recall": recall, "precision": precision}

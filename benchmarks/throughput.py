@@ -28,7 +28,15 @@ COUNTRIES = [
     ("Pakistan", "Pakistani", "Islamabad"), ("Turkey", "Turkish", "Ankara"), ("Japan", "Japanese", "Tokyo"),
     ("Egypt", "Egyptian", "Cairo"), ("Nigeria", "Nigerian", "Abuja"), ("Brazil", "Brazilian", "Brasilia"),
 ]  # fmt: skip
-ROLES = ["President", "Foreign Minister", "Defence Minister", "Prime Minister", "military", "police", "government"]
+ROLES = [
+    "President",
+    "Foreign Minister",
+    "Defence Minister",
+    "Prime Minister",
+    "military",
+    "police",
+    "government",
+]
 TEMPLATES = [
     "{A} {role} met {B2} officials in {capB} on {day} to discuss trade and security.",
     "{A2} accused {B} of violating the ceasefire along the border.",
@@ -55,8 +63,14 @@ def make_corpus(n_docs: int, seed: int = 7) -> list[str]:
             a, b = rng.sample(COUNTRIES, 2)
             sentences.append(
                 rng.choice(TEMPLATES).format(
-                    A=a[0], A2=a[1], capA=a[2],
-                    B=b[0], B2=b[1], capB=b[2], role=rng.choice(ROLES), day=rng.choice(DAYS),
+                    A=a[0],
+                    A2=a[1],
+                    capA=a[2],
+                    B=b[0],
+                    B2=b[1],
+                    capB=b[2],
+                    role=rng.choice(ROLES),
+                    day=rng.choice(DAYS),
                 )  # fmt: skip
             )
         body = " ".join(s[0].upper() + s[1:] for s in sentences)
@@ -66,7 +80,9 @@ def make_corpus(n_docs: int, seed: int = 7) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--docs", type=int, default=300, help="documents to generate (default 300, ~2,400 sentences)")
+    ap.add_argument(
+        "--docs", type=int, default=300, help="documents to generate (default 300, ~2,400 sentences)"
+    )
     ap.add_argument("--workers", type=int, default=1, help="polybius ingest --workers (default 1)")
     ap.add_argument("--model", default=DEFAULT_MODEL)
     args = ap.parse_args()
@@ -86,7 +102,17 @@ def main() -> int:
         del nlp
 
         db = Path(tmp) / "bench.duckdb"
-        argv = ["ingest", str(folder), "--db", str(db), "--workers", str(args.workers), "--quiet", "--model", args.model]
+        argv = [
+            "ingest",
+            str(folder),
+            "--db",
+            str(db),
+            "--workers",
+            str(args.workers),
+            "--quiet",
+            "--model",
+            args.model,
+        ]
         t0 = time.perf_counter()
         status = cli_main(argv)
         ingest_s = time.perf_counter() - t0
@@ -104,12 +130,16 @@ def main() -> int:
 
     raw_rate, ingest_rate = n_sent / raw_s, stored_sent / ingest_s
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
-    print(f"corpus: {args.docs} documents, {n_sent} sentences (spaCy), {stored_sent} stored, {stored_events} events")
+    print(
+        f"corpus: {args.docs} documents, {n_sent} sentences (spaCy), {stored_sent} stored, {stored_events} events"
+    )
     print()
     print("| run | workers | seconds | sentences/s |")
     print("|---|---|---|---|")
     print(f"| raw spaCy `nlp.pipe` (parse only) | 1 | {raw_s:.1f} | {raw_rate:.0f} |")
-    print(f"| `polybius ingest` end to end (clean, parse, actors, events, store) | {args.workers} | {ingest_s:.1f} | {ingest_rate:.0f} |")
+    print(
+        f"| `polybius ingest` end to end (clean, parse, actors, events, store) | {args.workers} | {ingest_s:.1f} | {ingest_rate:.0f} |"
+    )
     print()
     print(f"ratio ingest / raw spaCy: {ingest_rate / raw_rate:.2f}")
     return 0

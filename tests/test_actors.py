@@ -14,7 +14,9 @@ from polybius.pipeline import Coder, Options
 def resolve(coder):
     resolver = Resolver(default_kb())
 
-    def _resolve(sentence: str, word: str, when: date | None = date(2009, 3, 4), ctx: DocContext | None = None):
+    def _resolve(
+        sentence: str, word: str, when: date | None = date(2009, 3, 4), ctx: DocContext | None = None
+    ):
         doc = coder.nlp(sentence)
         ctx = ctx or DocContext(date=when)
         sent = next(doc.sents)
@@ -78,7 +80,9 @@ def test_roles_learned_from_text_carry_to_later_mentions(resolve):
     assert first.code == "USAGOV" and first.name == "Jeffrey Feltman"
     later = resolve("Last week Mr Feltman met the Syrian ambassador.", "Feltman", ctx=ctx)
     assert later.code == "USAGOV" and later.name == "Jeffrey Feltman"
-    shapiro = resolve("He went with Dan Shapiro of the White House's national security council.", "Shapiro", ctx=ctx)
+    shapiro = resolve(
+        "He went with Dan Shapiro of the White House's national security council.", "Shapiro", ctx=ctx
+    )
     assert shapiro.code == "USAGOV"
 
 

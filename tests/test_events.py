@@ -49,7 +49,9 @@ def test_control_verb_takes_intent_code(syntax_coder):
 
 
 def test_future_and_readiness_take_intent_codes(syntax_coder):
-    assert coded(syntax_coder, "The Chinese president will meet Vladimir Putin next week.") == {("CHNGOV", "RUSGOV", "036")}
+    assert coded(syntax_coder, "The Chinese president will meet Vladimir Putin next week.") == {
+        ("CHNGOV", "RUSGOV", "036")
+    }
     assert coded(syntax_coder, "Syria is ready to sign a deal with Israel.") == {("SYR", "ISR", "0311")}
     assert coded(syntax_coder, "India plans to visit Nepal.") == {("IND", "NPL", "036")}
 
@@ -113,7 +115,11 @@ def test_nominal_events(syntax_coder):
 
 
 def test_target_is_owner_of_a_thing(syntax_coder):
-    got = coded(syntax_coder, "Russian President Vladimir Putin endorsed a proposal from President Bush.", "2008-04-07")
+    got = coded(
+        syntax_coder,
+        "Russian President Vladimir Putin endorsed a proposal from President Bush.",
+        "2008-04-07",
+    )
     assert got == {("RUSGOV", "USAGOV", "051")}
 
 
@@ -122,11 +128,17 @@ def test_self_events_are_dropped(syntax_coder):
 
 
 def test_event_fields_and_evidence(syntax_coder):
-    r = code_text(syntax_coder, "Headline here\n\nMOSCOW - Russia praised China on Monday. Iran attacked Iraq.")
+    r = code_text(
+        syntax_coder, "Headline here\n\nMOSCOW - Russia praised China on Monday. Iran attacked Iraq."
+    )
     first, second = r.events
     assert first.cameo == "051" and first.cameo_root == "05" and first.quad_class == 1
     assert first.goldstein == pytest.approx(3.4) and first.plover_type == "SUPPORT"
-    assert second.quad_class == 4 and second.plover_type == "ASSAULT" and second.goldstein == pytest.approx(-10.0)
+    assert (
+        second.quad_class == 4
+        and second.plover_type == "ASSAULT"
+        and second.goldstein == pytest.approx(-10.0)
+    )
     text = r.document.text
     for ev in r.events:
         assert text[ev.evidence_start : ev.evidence_end] == ev.evidence_text

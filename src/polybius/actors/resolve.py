@@ -183,7 +183,12 @@ class Resolver:
                 if dict_entry.code == NULL_CODE:
                     return None  # the dictionary knows this name and says it is no actor
                 actor = Actor(
-                    dict_entry.code, dict_entry.country, dict_entry.sector, dict_entry.name, text, dict_entry.origin
+                    dict_entry.code,
+                    dict_entry.country,
+                    dict_entry.sector,
+                    dict_entry.name,
+                    text,
+                    dict_entry.origin,
                 )
                 if is_person:
                     self._learn(names, actor, ctx)
@@ -239,7 +244,8 @@ class Resolver:
             (m, e)
             for m in inside
             for e in m.entries
-            if e.kind in ("igo", "group") or (e.kind == "dict" and e.code != NULL_CODE and e.country in (None, "IGO", "NGO"))
+            if e.kind in ("igo", "group")
+            or (e.kind == "dict" and e.code != NULL_CODE and e.country in (None, "IGO", "NGO"))
         ]
         if not orgs:
             return None
