@@ -8,8 +8,9 @@ is made per (source, target) pair when either side is coordinated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from spacy.tokens import Span, Token
 
@@ -23,7 +24,7 @@ from polybius.events.modality import (
     ModalityWords,
     modality,
 )
-from polybius.events.ontology import Ontology
+from polybius.events.ontology import CameoCode, Ontology
 from polybius.models import Actor, Event
 
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
@@ -33,6 +34,7 @@ RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
 INHERIT_SUBJECT_DEPS = frozenset({"xcomp", "conj", "advcl", "acl", "acomp"})
 MAX_CLIMB = 4
 OWNER_PREPS = frozenset({"of", "from", "by"})
+PATTERN_TARGETS = ("dobj", "dative", "with", "to", "against", "on", "at", "for", "from")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,24 @@ class Match:
     entry: LexEntry
     predicate: Token
     event_nouns: tuple[Token, ...]  # the object nouns the entry required ("sanctions" in "impose sanctions")
+    source: Token | None = None  # argument heads a pattern fixed itself (PETRARCH `$`, `+`); None: syntax decides
+    target: Token | None = None
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    """What an external verb-pattern matcher (e.g. an imported PETRARCH verb dictionary) found at a verb."""
+
+    code: str  # CAMEO code, after the pattern's own transformations
+    rule: str  # where the pattern came from ("CAMEO.2.0.txt:1234")
+    specificity: int = 1  # more matched words: more specific
+    source: Token | None = None  # head token at the pattern's source slot, None: the syntactic subject
+    target: Token | None = None  # head token at the target slot, None: the syntactic object
+    event_nouns: tuple[Token, ...] = ()  # pattern words that are the event's own nouns ("ties" in "cut ties")
+
+
+class VerbMatcher(Protocol):
+    def match(self, verb: Token) -> list[PatternMatch]: ...
 
 
 def conjuncts(tok: Token) -> list[Token]:
@@ -129,8 +149,12 @@ class EventExtractor:
         resolver: Resolver,
         modality_words: ModalityWords,
         discards: Discards | None = None,
+        matchers: Sequence[VerbMatcher] = (),
+        strict_codes: bool = True,
     ) -> None:
         self.discards = discards or Discards()
+        self.matchers = tuple(matchers)
+        self.strict_codes = strict_codes  # False: keep codes outside CAMEO (WEIS-style test dictionaries)
         self.lexicon = lexicon
         self.ontology = ontology
         self.resolver = resolver
@@ -161,6 +185,15 @@ class EventExtractor:
             if best is None or entry.specificity > best.entry.specificity:
                 best = Match(entry, tok, nouns)
         return best
+
+    def match_patterns(self, tok: Token) -> Match | None:
+        """The most specific match of the imported verb patterns at this verb, as a lexicon-like Match."""
+        found = [pm for matcher in self.matchers for pm in matcher.match(tok)]
+        if not found:
+            return None
+        pm = max(found, key=lambda p: p.specificity)
+        entry = LexEntry(code=pm.code, verbs=(tok.lemma_.lower(),), target=PATTERN_TARGETS, origin=pm.rule)
+        return Match(entry, tok, pm.event_nouns, pm.source, pm.target)
 
     def match_noun(self, tok: Token) -> Match | None:
         entries = self.lexicon.by_noun.get(tok.lemma_.lower()) or self.lexicon.by_noun.get(tok.lower_)
@@ -228,7 +261,8 @@ class EventExtractor:
         consumed: set[int] = set()
         for tok in sent:
             if tok.pos_ == "VERB":
-                m = self.match_verb(tok)
+                m = self.match_patterns(tok) if self.matchers else None
+                m = m or self.match_verb(tok)
                 if m is None:
                     continue
                 # nouns the matched verb governs are its arguments, not events of their own:
@@ -277,14 +311,18 @@ class EventExtractor:
             code = entry.threat
         elif state != ASSERTED:
             return  # negated, hypothetical or conditional: no event
-        source_heads = self.noun_sources(m.predicate) if nominal else subjects(m.predicate)
+        if m.source is not None:
+            source_heads = conjuncts(m.source)
+        else:
+            source_heads = self.noun_sources(m.predicate) if nominal else subjects(m.predicate)
         between = prep_objects(m.predicate, "between") if nominal else []
         if nominal and not source_heads and len(between) >= 2:
             source_heads = between
         sources = self.resolve_all(source_heads, ctx, mentions)
         if not sources:
             return
-        target_heads = [t for t in self.target_heads(m, nominal) if t not in source_heads]
+        found_targets = conjuncts(m.target) if m.target is not None else self.target_heads(m, nominal)
+        target_heads = [t for t in found_targets if t not in source_heads]
         targets = self.resolve_all(target_heads, ctx, mentions)
         if not targets and target_heads:
             # "endorsed parts of a proposal from Bush": the object is a thing; its owner is the target
@@ -299,7 +337,9 @@ class EventExtractor:
             pairs = [(s, t) for s in sources for t in sources if s[0] is not t[0]]
         else:
             pairs = [(s, t) for s in sources for t in (targets or [None])]
-        info = self.ontology.code(code)
+        info = self.code_info(code)
+        if info is None:
+            return
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
             if target is None and entry.target and self._needs_recipient(info.plover_type):
@@ -317,7 +357,7 @@ class EventExtractor:
                 sentence=sent.text.strip(),
                 source=source,
                 target=target,
-                cameo=info.code,
+                cameo=code,
                 cameo_root=info.root,
                 quad_class=info.quad_class,
                 goldstein=info.goldstein,
@@ -333,6 +373,17 @@ class EventExtractor:
                 date_how="document" if doc_date else "unknown",
                 modality=state,
             )
+
+    def code_info(self, code: str) -> CameoCode | None:
+        """The ontology row for a code; outside CAMEO, its root's row when codes need not be strict."""
+        if self.ontology.is_valid(code):
+            return self.ontology.code(code)
+        if self.strict_codes:
+            return None  # an imported dictionary's non-CAMEO code cannot honour the output contract
+        root = code[:2]
+        if self.ontology.is_valid(root):
+            return self.ontology.code(root)
+        return CameoCode(code, "outside CAMEO", 0.0, 0, root, "", "", "")
 
     def _needs_recipient(self, plover_type: str) -> bool:
         ptype = self.ontology.plover.get(plover_type) if plover_type else None
