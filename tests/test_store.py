@@ -9,7 +9,7 @@ from polybius.models import Actor, Document, DocumentError, DocumentResult, Even
 from polybius.query import EventFilter, event_rows, events, summary, to_record
 from polybius.store import StoreError, connect, known_ids, write_batch
 
-RUS = Actor("RUSGOV", "RUS", "GOV", "Vladimir Putin", "Russian President Vladimir Putin", "kb:leaders")
+RUS = Actor("RUSGOV", "RUS", "GOV", "Vladimir Putin", "Russian President Vladimir Putin", "kb:leaders", 0, 32)
 USA = Actor("USAGOV", "USA", "GOV", "George W. Bush", "President Bush", "kb:leaders")
 UN = Actor("IGOUNO", "IGO", None, "United Nations", "the UN", "kb:igos")
 

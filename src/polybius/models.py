@@ -68,6 +68,8 @@ class Actor:
     name: str  # canonical name ("Russia", "Vladimir Putin", "United Nations")
     text: str = ""  # the words as matched in the sentence
     how: str = ""  # where the decision came from: "kb:country", "kb:leader", "text:role", "dict:phoenix", ...
+    start: int | None = None  # offsets of `text` in the document text
+    end: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,8 @@ class Actor:
             "country": self.country,
             "sector": self.sector,
             "name": self.name,
+            "start": self.start,
+            "end": self.end,
         }
 
 

@@ -66,7 +66,7 @@ def event_rows(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter()) -
 def _actor(row: dict[str, Any], side: str) -> dict[str, Any] | None:
     if row[f"{side}_code"] is None:
         return None
-    return {k: row[f"{side}_{k}"] for k in ("text", "code", "country", "sector", "name")}
+    return {k: row[f"{side}_{k}"] for k in ("text", "code", "country", "sector", "name", "start", "end")}
 
 
 def to_record(row: dict[str, Any]) -> dict[str, Any]:

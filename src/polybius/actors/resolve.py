@@ -7,7 +7,7 @@ learned ("Jeffrey Feltman, the State Department's top Middle East diplomat" make
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from spacy.tokens import Span, Token
@@ -160,6 +160,19 @@ class Resolver:
 
     # -- the argument --------------------------------------------------------------------------------------
     def resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
+        """The actor an argument head stands for, with the argument's words and offsets, or None."""
+        actor = self._resolve(head, ctx, mentions)
+        if actor is None:
+            return None
+        tokens = [head] if head.lower_ in PERSON_PRONOUNS else argument_tokens(head)
+        while len(tokens) > 1 and tokens[0].is_punct:
+            tokens.pop(0)
+        while len(tokens) > 1 and tokens[-1].is_punct:
+            tokens.pop()
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        return replace(actor, text=head.doc.text[start:end], start=start, end=end)
+
+    def _resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         if head.lower_ in PERSON_PRONOUNS:
             return self._pronoun(head, ctx)
         tokens = argument_tokens(head)
