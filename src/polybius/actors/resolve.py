@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from polybius.actors.kb import Entry, KnowledgeBase, name_key
 from polybius.models import Actor
@@ -53,9 +53,18 @@ class DocContext:
     seen_people: list[tuple[int, Actor]] = field(default_factory=list)  # (char offset, actor), in order
 
 
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, built once (spaCy rebuilds `doc.text` from its tokens on every access)."""
+    text = doc.user_data.get("polybius_text")
+    if text is None:
+        text = doc.user_data["polybius_text"] = doc.text
+    return text
+
+
 def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
     """Greedy longest matches of knowledge-base names in a sentence (capitalised text only)."""
     doc = sent.doc
+    full = doc_text(doc)
     found: list[Mention] = []
     i = sent.start
     while i < sent.end:
@@ -66,7 +75,7 @@ def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
             continue
         for j in range(min(sent.end, i + longest + 2), i, -1):
             last = doc[j - 1]
-            text = doc.text[tok.idx : last.idx + len(last.text)]
+            text = full[tok.idx : last.idx + len(last.text)]
             key = name_key(text)
             entries = kb.names.get(key)
             if entries and kb.allows(key, text):
@@ -170,7 +179,7 @@ class Resolver:
         while len(tokens) > 1 and tokens[-1].is_punct:
             tokens.pop()
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-        return replace(actor, text=head.doc.text[start:end], start=start, end=end)
+        return replace(actor, text=doc_text(head.doc)[start:end], start=start, end=end)
 
     def _resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         if head.lower_ in PERSON_PRONOUNS:
@@ -178,7 +187,7 @@ class Resolver:
         tokens = argument_tokens(head)
         idx = {t.i for t in tokens}
         inside = [m for m in mentions if m.start in idx and (m.end - 1) in idx]
-        text = head.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)].strip(" ,")
+        text = doc_text(head.doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)].strip(" ,")
         names = name_tokens(head)
         name_span = {t.i for t in names}
         is_person = head.ent_type_ == "PERSON" or any(t.ent_type_ == "PERSON" for t in names)

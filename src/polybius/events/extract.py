@@ -15,7 +15,7 @@ from typing import Protocol
 from spacy.tokens import Span, Token
 
 from polybius.actors.dictionaries import Discards
-from polybius.actors.resolve import DocContext, Mention, Resolver, argument_tokens, find_mentions
+from polybius.actors.resolve import DocContext, Mention, Resolver, argument_tokens, doc_text, find_mentions
 from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
     ASSERTED,
@@ -366,7 +366,7 @@ class EventExtractor:
                 plover_context=entry.context or info.plover_context,
                 evidence_start=start,
                 evidence_end=end,
-                evidence_text=sent.doc.text[start:end],
+                evidence_text=doc_text(sent.doc)[start:end],
                 confidence=confidence(entry, source, target, state, nominal),
                 rule=entry.origin,
                 date=doc_date,

@@ -1,0 +1,237 @@
+"""Accuracy on the development sets: ConfliBERT CAMEO classes and spans, NGEC synthetic PLOVER stories.
+
+    python benchmarks/accuracy.py [--shared ../shared] [--limit N] [--min-confidence X]
+
+Each part reads its file from the shared folder and is skipped, with a message, when the file is absent.
+
+1. ConfliBERT `cameo_class_train.tsv` (PentaClass gold: 0 statements/appeals = CAMEO 01-02, 1 verbal
+   cooperation 03-05, 2 material cooperation 06-08, 3 verbal conflict 09-13, 4 material conflict 14-20): the
+   top-confidence event of each sentence gives the prediction ("none" when no event); QuadClass macro-F1 over
+   labels 1-4, accuracy over all five, coverage, and the confusion matrix.
+2. ConfliBERT `cameo_ner_train.txt` (CoNLL; B/I-S source, B/I-T target): share of gold source and target spans
+   that an event's source / target overlaps (any event of the sentence), and that the actor resolver turns into a
+   country, IGO or NGO when asked about the gold span's head (the actors benchmark).
+3. NGEC `synthetic_events.csv` (4,500 stories with a PLOVER type): per type, the share of stories whose type is
+   among the coded events' PLOVER types.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from polybius.models import Document, DocumentResult, Event
+from polybius.pipeline import Coder, Options
+
+LABELS = ["0", "1", "2", "3", "4"]
+
+
+def penta(root: str) -> str:
+    r = int(root)
+    return "0" if r <= 2 else "1" if r <= 5 else "2" if r <= 8 else "3" if r <= 13 else "4"
+
+
+def code_texts(coder: Coder, texts: list[str], batch: int = 64) -> list[DocumentResult]:
+    out: list[DocumentResult] = []
+    for i in range(0, len(texts), batch):
+        docs = [
+            Document(id=f"d{i + j}", text=t, source="bench", kind="text") for j, t in enumerate(texts[i : i + batch])
+        ]
+        for r in coder.code(docs):
+            if not isinstance(r, DocumentResult):
+                raise RuntimeError(str(r))
+            out.append(r)
+    return out
+
+
+def top_event(events: Iterable[Event], min_conf: float) -> Event | None:
+    kept = [e for e in events if e.confidence >= min_conf]
+    return max(kept, key=lambda e: e.confidence) if kept else None
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def conflibert_classes(coder: Coder, path: Path, limit: int | None, min_conf: float) -> None:
+    rows = [ln.rstrip("\n").rsplit("\t", 1) for ln in path.read_text(encoding="utf-8").splitlines() if "\t" in ln]
+    rows = rows[:limit] if limit else rows
+    t0 = time.perf_counter()
+    results = code_texts(coder, [r[0] for r in rows])
+    secs = time.perf_counter() - t0
+    gold = [r[1].strip() for r in rows]
+    pred = []
+    for r in results:
+        ev = top_event(r.events, min_conf)
+        pred.append(penta(ev.cameo_root) if ev else "none")
+    confusion: Counter[tuple[str, str]] = Counter(zip(gold, pred, strict=True))
+    print(f"### ConfliBERT CAMEO classes ({len(rows)} sentences, {secs:.0f} s, min confidence {min_conf})\n")
+    print("| class | gold | predicted | precision | recall | F1 |")
+    print("|---|---|---|---|---|---|")
+    f1s = []
+    for lab in LABELS:
+        tp = confusion[(lab, lab)]
+        fp = sum(n for (g, p), n in confusion.items() if p == lab and g != lab)
+        fn = sum(n for (g, p), n in confusion.items() if g == lab and p != lab)
+        score = f1(tp, fp, fn)
+        if lab != "0":
+            f1s.append(score)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        print(f"| {lab} | {tp + fn} | {tp + fp} | {prec:.2f} | {rec:.2f} | {score:.2f} |")
+    coded = sum(p != "none" for p in pred)
+    acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+    coded_acc = sum(g == p for g, p in zip(gold, pred, strict=True) if p != "none") / max(coded, 1)
+    print(f"\nQuadClass macro-F1 (labels 1-4): **{sum(f1s) / 4:.3f}**; accuracy (5 labels): {acc:.3f}; "
+          f"coverage: {coded / len(gold):.3f}; accuracy where coded: {coded_acc:.3f}\n")  # fmt: skip
+    print("confusion (rows gold, columns predicted):\n")
+    cols = [*LABELS, "none"]
+    print("| gold \\ pred | " + " | ".join(cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for g in LABELS:
+        print(f"| {g} | " + " | ".join(str(confusion[(g, p)]) for p in cols) + " |")
+    print()
+
+
+def read_conll(path: Path) -> list[list[tuple[str, str]]]:
+    sentences, cur = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if cur:
+                sentences.append(cur)
+            cur = []
+            continue
+        token, _, tag = line.rpartition(" ")
+        cur.append((token, tag))
+    if cur:
+        sentences.append(cur)
+    return sentences
+
+
+def spans(tokens: list[tuple[str, str]]) -> tuple[str, dict[str, list[tuple[int, int]]]]:
+    """Sentence text (tokens joined by spaces) and the character spans of S/T/R entities."""
+    text, offsets = "", []
+    for tok, _ in tokens:
+        if text:
+            text += " "
+        offsets.append((len(text), len(text) + len(tok)))
+        text += tok
+    found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for i, (_, tag) in enumerate(tokens):
+        if tag.startswith("B-"):
+            kind, end = tag[2:], i
+            while end + 1 < len(tokens) and tokens[end + 1][1] == f"I-{kind}":
+                end += 1
+            found[kind].append((offsets[i][0], offsets[end][1]))
+    return text, found
+
+
+def overlaps(a: tuple[int, int], b: tuple[int | None, int | None]) -> bool:
+    return b[0] is not None and b[1] is not None and a[0] < b[1] and b[0] < a[1]
+
+
+def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
+    from polybius.actors.resolve import DocContext, find_mentions
+
+    sentences = read_conll(path)
+    sentences = sentences[:limit] if limit else sentences
+    prepared = [spans(s) for s in sentences]
+    results = code_texts(coder, [t for t, _ in prepared])
+    hits: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    resolved: Counter[str] = Counter()
+    resolver = coder.extractor.resolver
+    for (text, gold), result in zip(prepared, results, strict=True):
+        parsed = coder.nlp(text)
+        sent = parsed[:]
+        mentions = find_mentions(resolver.kb, sent)
+        for kind, side in (("S", "source"), ("T", "target")):
+            for span in gold.get(kind, []):
+                totals[kind] += 1
+                if any(overlaps(span, ((a := getattr(e, side)) and a.start, a and a.end)) for e in result.events):
+                    hits[kind] += 1
+                cspan = parsed.char_span(span[0], span[1], alignment_mode="expand")
+                if cspan is not None:
+                    actor = resolver.resolve(cspan.root, DocContext(date=None), mentions)
+                    if actor is not None and actor.country:
+                        resolved[kind] += 1
+    print(f"### ConfliBERT source/target spans ({len(sentences)} sentences)\n")
+    print("| span | gold spans | hit by a coded event | resolved to country/IGO/NGO |")
+    print("|---|---|---|---|")
+    for kind, label in (("S", "source"), ("T", "target")):
+        n = totals[kind]
+        print(f"| {label} | {n} | {hits[kind] / n:.3f} | {resolved[kind] / n:.3f} |")
+    both = totals["S"] + totals["T"]
+    print(f"| both | {both} | {(hits['S'] + hits['T']) / both:.3f} | {(resolved['S'] + resolved['T']) / both:.3f} |\n")
+
+
+def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if limit:
+        # keep every type represented: the first `limit` stories of each type, in file order
+        per: Counter[str] = Counter()
+        kept = []
+        for r in rows:
+            if per[r["label"]] < limit:
+                per[r["label"]] += 1
+                kept.append(r)
+        rows = kept
+    t0 = time.perf_counter()
+    results = code_texts(coder, [r["text"] for r in rows], batch=32)
+    secs = time.perf_counter() - t0
+    found: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    coded_any = 0
+    for row, result in zip(rows, results, strict=True):
+        label = row["label"].strip().upper()
+        totals[label] += 1
+        types = {e.plover_type for e in result.events if e.confidence >= min_conf}
+        coded_any += bool(types)
+        found[label] += label in types
+    print(f"### NGEC synthetic stories ({len(rows)} stories, {secs:.0f} s)\n")
+    print("| PLOVER type | stories | label among coded types |")
+    print("|---|---|---|")
+    for label in sorted(totals):
+        print(f"| {label} | {totals[label]} | {found[label] / totals[label]:.2f} |")
+    macro = sum(found[k] / totals[k] for k in totals) / len(totals)
+    micro = sum(found.values()) / sum(totals.values())
+    print(f"\nrecall: macro over types **{macro:.3f}**, micro {micro:.3f}; stories with any event {coded_any / len(rows):.3f}\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
+    ap.add_argument("--limit", type=int, help="at most N sentences (NGEC: N stories per type)")
+    ap.add_argument("--min-confidence", type=float, default=0.0)
+    ap.add_argument("--only", choices=("classes", "spans", "ngec"), action="append")
+    args = ap.parse_args()
+    shared = Path(args.shared)
+    coder = Coder(Options())
+    parts = args.only or ["classes", "spans", "ngec"]
+    files = {
+        "classes": shared / "devsets" / "conflibert" / "cameo_class_train.tsv",
+        "spans": shared / "devsets" / "conflibert" / "cameo_ner_train.txt",
+        "ngec": shared / "devsets" / "ngec_synthetic" / "synthetic_events.csv",
+    }
+    for part in parts:
+        path = files[part]
+        if not path.exists():
+            print(f"skipped {part}: {path} not found\n")
+            continue
+        if part == "classes":
+            conflibert_classes(coder, path, args.limit, args.min_confidence)
+        elif part == "spans":
+            conflibert_spans(coder, path, args.limit)
+        else:
+            ngec(coder, path, args.limit, args.min_confidence)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
