@@ -333,7 +333,13 @@ class EventExtractor:
                         break
                 if targets:
                     break
-        if nominal and between and len(between) >= 2 and source_heads == between:
+        if not targets and m.event_nouns and entry.objects:
+            # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
+            targets = self.resolve_all(m.event_nouns, ctx, mentions)
+        reciprocal = nominal and len(between) >= 2 and source_heads == between
+        if not targets and len(sources) >= 2 and entry.target and self._needs_recipient(code):
+            reciprocal = True  # "Egypt and Jordan joined forces": each side acts with the other
+        if reciprocal:
             pairs = [(s, t) for s in sources for t in sources if s[0] is not t[0]]
         else:
             pairs = [(s, t) for s in sources for t in (targets or [None])]
@@ -342,7 +348,7 @@ class EventExtractor:
             return
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
-            if target is None and entry.target and self._needs_recipient(info.plover_type):
+            if target is None and entry.target and self._needs_recipient(code):
                 continue
             if target is not None and target.code == source.code:
                 continue  # an actor acting on itself is not an event between actors
@@ -385,8 +391,13 @@ class EventExtractor:
             return self.ontology.code(root)
         return CameoCode(code, "outside CAMEO", 0.0, 0, root, "", "", "")
 
-    def _needs_recipient(self, plover_type: str) -> bool:
-        ptype = self.ontology.plover.get(plover_type) if plover_type else None
+    def _needs_recipient(self, code: str) -> bool:
+        """Whether an event of this code needs a target: PLOVER says so per type; CAMEO's statements and
+        appeals (01, 02), which PLOVER leaves out, can stand alone ("Germany expressed concern")."""
+        info = self.code_info(code)
+        if info is None or not info.plover_type:
+            return False
+        ptype = self.ontology.plover.get(info.plover_type)
         return ptype.requires_recipient if ptype is not None else True
 
 

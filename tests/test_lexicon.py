@@ -1,0 +1,78 @@
+"""The lexicon as data: the loader's checks, and the built-in lexicon's own example sentences."""
+
+import pytest
+from conftest import code_text
+
+from polybius.events.lexicon import LexiconError, load_file, load_lexicon
+from polybius.events.ontology import default_ontology
+
+ONTOLOGY = default_ontology()
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return load_lexicon(ONTOLOGY)
+
+
+def test_reaches_all_twenty_roots_and_most_codes(builtin):
+    codes = builtin.codes() | {e.intent for e in builtin.entries if e.intent} | {
+        e.threat for e in builtin.entries if e.threat
+    }
+    roots = {c[:2] for c in codes}
+    assert roots == {f"{i:02d}" for i in range(1, 21)}
+    all_codes = set(ONTOLOGY.cameo)
+    assert len(codes & all_codes) / len(all_codes) > 0.9
+
+
+def test_every_entry_has_an_example(builtin):
+    assert all(e.example for e in builtin.entries)
+
+
+def test_examples_code_to_their_entry(coder, builtin):
+    """Each entry's example sentence, coded with the full lexicon, yields the entry's code."""
+    entries = builtin.entries
+    text = "\n\n".join(e.example for e in entries)
+    result = code_text(coder, "Examples\n\n" + text, date="2020-06-01")
+    by_sentence: dict[str, set[str]] = {}
+    for ev in result.events:
+        by_sentence.setdefault(ev.sentence, set()).add(ev.cameo)
+    misses = [e for e in entries if e.code not in by_sentence.get(e.example.strip(), set())]
+    share = 1 - len(misses) / len(entries)
+    assert share >= 0.9, [(m.origin, m.code, m.example) for m in misses[:20]]
+
+
+@pytest.mark.parametrize(
+    "yaml_text, message",
+    [
+        ("- code: 42\n  verbs: [meet]\n", "quoted string"),
+        ("- code: '999'\n  verbs: [meet]\n", "not a CAMEO code"),
+        ("- code: '042'\n", "exactly one of"),
+        ("- code: '042'\n  verbs: [meet]\n  nouns: [visit]\n", "exactly one of"),
+        ("- code: '042'\n  verbs: [meet]\n  colour: red\n", "unknown key"),
+        ("- code: '042'\n  verbs: [meet]\n  intent: '0999'\n", "not a CAMEO code"),
+        ("- code: '042'\n  verbs: meet: [x]\n", "not valid YAML"),
+        ("code: '042'\n", "YAML list"),
+        ("- code: '042'\n  verbs: [meet]\n  object_prep: for\n", "needs 'objects'"),
+    ],
+)
+def test_loader_rejects_bad_entries_naming_them(tmp_path, yaml_text, message):
+    f = tmp_path / "mine.yaml"
+    f.write_text(yaml_text)
+    with pytest.raises(LexiconError, match=message) as exc:
+        load_file(f, ONTOLOGY)
+    assert "mine.yaml" in str(exc.value)
+
+
+def test_yaml_words_on_and_off_stay_words(tmp_path):
+    f = tmp_path / "w.yaml"
+    f.write_text("- code: '0874'\n  verbs: [call]\n  particle: off\n  target: [on, against]\n")
+    (entry,) = load_file(f, ONTOLOGY).entries
+    assert entry.particles == ("off",) and entry.target == ("on", "against")
+
+
+def test_user_lexicon_extends_or_replaces(tmp_path, builtin):
+    f = tmp_path / "extra.yaml"
+    f.write_text("- code: '051'\n  verbs: [frobnicate]\n")
+    assert "frobnicate" in load_lexicon(ONTOLOGY, [f]).by_verb
+    alone = load_lexicon(ONTOLOGY, [tmp_path], builtin=False)
+    assert len(alone.entries) == 1 and len(builtin.entries) > 500
