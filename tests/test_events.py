@@ -68,7 +68,13 @@ def test_threat_takes_threat_code(syntax_coder):
 def test_negation_is_not_coded(syntax_coder):
     assert coded(syntax_coder, "Russia did not praise China.") == set()
     assert coded(syntax_coder, "Russia never signed the treaty with China.") == set()
-    assert coded(syntax_coder, "Iran refused to sign a deal with Iraq.") == set()
+    assert coded(syntax_coder, "Iran did not refuse to sign a deal with Iraq.") == set()
+
+
+def test_refusals_take_reject_codes(syntax_coder):
+    assert coded(syntax_coder, "Iran refused to sign a deal with Iraq.") == {("IRN", "IRQ", "127")}
+    assert coded(syntax_coder, "Russia will not meet Ukraine.") == {("RUS", "UKR", "125")}
+    assert coded(syntax_coder, "Russia refused to attack Ukraine.") == set()
 
 
 def test_conditional_and_hypothetical_are_not_coded(syntax_coder):

@@ -20,7 +20,7 @@ from spacy.language import Language
 
 from polybius.actors.dictionaries import Discards, load_dictionaries
 from polybius.actors.kb import default_kb, load_kb
-from polybius.actors.resolve import DocContext, Resolver
+from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
 from polybius.events.extract import EventExtractor
 from polybius.events.lexicon import load_lexicon
@@ -78,7 +78,7 @@ class Coder:
     def _extract(self, doc: Document, parsed) -> Result:  # noqa: ANN001 - spaCy Doc
         try:
             when = date.fromisoformat(doc.date) if doc.date else None
-            ctx = DocContext(date=when)
+            ctx = DocContext(date=when, home_country=place_country(self.kb, doc.dateline))
             phrase = self.discards.matches(doc.text)
             story_discarded = phrase is not None and self.discards.is_story(phrase)
             sentences: list[Sentence] = []

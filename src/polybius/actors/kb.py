@@ -92,6 +92,8 @@ class KnowledgeBase:
         """Does the text as written match? Acronyms must keep their capitals; names need one capital."""
         if key in self.acronyms and key not in self.spelled:
             letters = [ch for ch in text if ch.isalpha()]
+            if len(letters) >= 4 and letters[0].isupper():
+                return True  # long acronyms are also written as names: "Isis", "Nato", "Unicef"
             return bool(letters) and all(ch.isupper() for ch in letters)
         return any(ch.isupper() for ch in text)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
+import yaml
 from spacy.tokens import Doc, Span, Token
 
 from polybius.actors.kb import Entry, KnowledgeBase, name_key
@@ -20,8 +22,7 @@ SKIP_DEPS = frozenset(
     {"conj", "cc", "relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "punct", "advmod"}
 )
 KEEP_PREPS = frozenset({"of", "from"})
-TITLES = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen.", "gen"})
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+ACTOR_WORDS = Path(__file__).resolve().parents[1] / "data" / "actor_words.yaml"
 ROLE_ORDER = {
     "head_of_state_and_government": 0,
     "head_of_state": 1,
@@ -37,6 +38,22 @@ NULL_CODE = "---"  # TABARI/PETRARCH: a known name that is not an actor  # chara
 
 
 @dataclass(frozen=True)
+class ActorWords:
+    titles: frozenset[str]
+    person_pronouns: frozenset[str]
+    partitives: frozenset[str]
+
+
+def load_actor_words(path: Path = ACTOR_WORDS) -> ActorWords:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    fields = ActorWords.__dataclass_fields__
+    missing = [f for f in fields if not isinstance(data.get(f), list)]
+    if missing:
+        raise ValueError(f"{path}: missing lists {', '.join(missing)}")
+    return ActorWords(**{f: frozenset(str(w).lower() for w in data[f]) for f in fields})
+
+
+@dataclass(frozen=True)
 class Mention:
     start: int  # token index in the Doc
     end: int  # exclusive
@@ -49,6 +66,7 @@ class DocContext:
     """What the resolver has learned about one document so far."""
 
     date: date | None
+    home_country: str | None = None  # the dateline's country: gives sector-only actors ("police") a country
     people: dict[str, Actor] = field(default_factory=dict)  # full name / surname key -> actor
     seen_people: list[tuple[int, Actor]] = field(default_factory=list)  # (char offset, actor), in order
 
@@ -59,6 +77,17 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data["polybius_text"] = doc.text
     return text
+
+
+def place_country(kb: KnowledgeBase, place: str | None) -> str | None:
+    """The country a place name (a dateline: "MOSCOW", "KYIV, Ukraine") belongs to, when the KB knows it."""
+    if not place:
+        return None
+    for part in (place, *place.split(",")):
+        for entry in kb.names.get(name_key(part), ()):
+            if entry.kind in ("country", "metonym") and entry.country:
+                return entry.country
+    return None
 
 
 def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
@@ -106,8 +135,9 @@ def name_tokens(head: Token) -> list[Token]:
 
 
 class Resolver:
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, words: ActorWords | None = None) -> None:
         self.kb = kb
+        self.words = words or load_actor_words()
 
     # -- sector words -------------------------------------------------------------------------------------
     def sector_of(self, head: Token) -> str | None:
@@ -173,7 +203,7 @@ class Resolver:
         actor = self._resolve(head, ctx, mentions)
         if actor is None:
             return None
-        tokens = [head] if head.lower_ in PERSON_PRONOUNS else argument_tokens(head)
+        tokens = [head] if head.lower_ in self.words.person_pronouns else argument_tokens(head)
         while len(tokens) > 1 and tokens[0].is_punct:
             tokens.pop(0)
         while len(tokens) > 1 and tokens[-1].is_punct:
@@ -182,8 +212,19 @@ class Resolver:
         return replace(actor, text=doc_text(head.doc)[start:end], start=start, end=end)
 
     def _resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
-        if head.lower_ in PERSON_PRONOUNS:
+        if head.lower_ in self.words.person_pronouns:
             return self._pronoun(head, ctx)
+        if head.lemma_.lower() in self.words.partitives or head.lower_ in self.words.partitives or head.pos_ == "NUM":
+            inner = [p for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
+            if inner:  # "dozens of protesters", "members of the ruling party"
+                return self._resolve(inner[0], ctx, mentions)
+        actor = self._resolve_words(head, ctx, mentions)
+        if actor is not None and actor.country is None and actor.sector and ctx.home_country:
+            # "police fired tear gas" under a KHARTOUM dateline: Sudanese police
+            actor = replace(actor, code=ctx.home_country + actor.code, country=ctx.home_country, how="text:dateline")
+        return actor
+
+    def _resolve_words(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         tokens = argument_tokens(head)
         idx = {t.i for t in tokens}
         inside = [m for m in mentions if m.start in idx and (m.end - 1) in idx]
@@ -237,7 +278,7 @@ class Resolver:
             # organisations and groups, unless a country and a role say more: "Palestinian UN Ambassador"
             actor = org
         if is_person:
-            person_name = " ".join(t.text for t in names if t.lower_ not in TITLES)
+            person_name = " ".join(t.text for t in names if t.lower_ not in self.words.titles)
             if actor is not None:
                 actor = Actor(actor.code, actor.country, actor.sector, person_name, text, "text:role")
                 self._learn(names, actor, ctx)
@@ -253,7 +294,7 @@ class Resolver:
     def _own_name_entries(self, names: list[Token]) -> tuple[Entry, ...]:
         """Built-in people named by the head's own name ("Vladimir Putin", else "Putin"): the curated
         knowledge base is asked first, even when an imported dictionary matched a longer phrase around it."""
-        parts = [t.text for t in names if t.lower_ not in TITLES]
+        parts = [t.text for t in names if t.lower_ not in self.words.titles]
         for text in (" ".join(parts), parts[-1] if parts else ""):
             people = tuple(e for e in self.kb.names.get(name_key(text), ()) if e.kind == "person")
             if people:
@@ -322,14 +363,14 @@ class Resolver:
 
     # -- memory --------------------------------------------------------------------------------------------
     def _learn(self, names: list[Token], actor: Actor, ctx: DocContext) -> None:
-        parts = [t.text for t in names if t.lower_ not in TITLES]
+        parts = [t.text for t in names if t.lower_ not in self.words.titles]
         if not parts:
             return
         ctx.people[name_key(" ".join(parts))] = actor
         ctx.people.setdefault(name_key(parts[-1]), actor)
 
     def _recall(self, names: list[Token], ctx: DocContext) -> Actor | None:
-        parts = [t.text for t in names if t.lower_ not in TITLES]
+        parts = [t.text for t in names if t.lower_ not in self.words.titles]
         if not parts:
             return None
         return ctx.people.get(name_key(" ".join(parts))) or ctx.people.get(name_key(parts[-1]))

@@ -20,6 +20,7 @@ from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
     ASSERTED,
     INTENT,
+    REFUSED,
     THREAT,
     ModalityWords,
     modality,
@@ -309,6 +310,11 @@ class EventExtractor:
             if not entry.threat:
                 return
             code = entry.threat
+        elif state == REFUSED:
+            refusal = self.words.refusal_code(entry.code)
+            if refusal is None:
+                return  # refusing to attack is no event
+            code = refusal
         elif state != ASSERTED:
             return  # negated, hypothetical or conditional: no event
         if m.source is not None:
@@ -373,7 +379,7 @@ class EventExtractor:
                 evidence_start=start,
                 evidence_end=end,
                 evidence_text=doc_text(sent.doc)[start:end],
-                confidence=confidence(entry, source, target, state, nominal),
+                confidence=confidence(entry, code, source, target, state, nominal),
                 rule=entry.origin,
                 date=doc_date,
                 date_how="document" if doc_date else "unknown",
@@ -401,7 +407,9 @@ class EventExtractor:
         return ptype.requires_recipient if ptype is not None else True
 
 
-def confidence(entry: LexEntry, source: Actor, target: Actor | None, state: str, nominal: bool) -> float:
+def confidence(
+    entry: LexEntry, code: str, source: Actor, target: Actor | None, state: str, nominal: bool
+) -> float:
     """A first, uncalibrated score: how much of the event is pinned down by the text."""
     score = 0.45
     score += 0.15 if source.country and source.sector else 0.08 if source.country else 0.0
@@ -410,6 +418,10 @@ def confidence(entry: LexEntry, source: Actor, target: Actor | None, state: str,
     elif entry.target:
         score -= 0.1
     score += 0.04 * (entry.specificity - 1)
+    if code.endswith("0") and len(code) == 3:
+        score -= 0.05  # a root-level code ("010 make statement", "040 consult"): less specific
+    if code.startswith("01"):
+        score -= 0.05  # a statement says least about what happened
     if source.how in ("text:earlier",) or (target is not None and target.how == "text:earlier"):
         score -= 0.03
     if state != ASSERTED:

@@ -15,13 +15,14 @@ MODALITY_FILE = Path(__file__).resolve().parents[1] / "data" / "modality.yaml"
 EMBEDDING_DEPS = frozenset({"xcomp", "ccomp", "advcl", "pcomp", "conj"})
 MAX_CLIMB = 4
 
-ASSERTED, INTENT, THREAT, NEGATED, HYPOTHETICAL, CONDITIONAL = (
+ASSERTED, INTENT, THREAT, NEGATED, HYPOTHETICAL, CONDITIONAL, REFUSED = (
     "asserted",
     "intent",
     "threat",
     "negated",
     "hypothetical",
     "conditional",
+    "refused",
 )
 
 
@@ -36,6 +37,15 @@ class ModalityWords:
     negating_governors: frozenset[str]
     hypothetical_governors: frozenset[str]
     condition_marks: frozenset[str]
+    refusal_governors: frozenset[str]
+    refusal_codes: dict[str, str]
+
+    def refusal_code(self, code: str) -> str | None:
+        """The CAMEO 12x code for refusing the act `code`, or None when refusing it is no event."""
+        for n in range(len(code), 1, -1):
+            if code[:n] in self.refusal_codes:
+                return self.refusal_codes[code[:n]]
+        return None
 
 
 def load_modality(path: Path = MODALITY_FILE) -> ModalityWords:
@@ -44,7 +54,9 @@ def load_modality(path: Path = MODALITY_FILE) -> ModalityWords:
     missing = [f for f in fields if f not in data]
     if missing:
         raise ValueError(f"{path}: missing lists {', '.join(missing)}")
-    return ModalityWords(**{f: frozenset(str(w).lower() for w in data[f]) for f in fields})
+    words = {f: frozenset(str(w).lower() for w in data[f]) for f in fields if f != "refusal_codes"}
+    codes = {str(k): str(v) for k, v in (data["refusal_codes"] or {}).items()}
+    return ModalityWords(**words, refusal_codes=codes)
 
 
 def is_negated(tok: Token) -> bool:
@@ -54,7 +66,12 @@ def is_negated(tok: Token) -> bool:
 def own_modality(tok: Token, words: ModalityWords) -> str:
     """What the predicate's own auxiliaries and negation say."""
     if is_negated(tok):
-        return NEGATED
+        future = any(
+            c.dep_ == "aux" and (c.lower_ in words.future_aux or c.lemma_.lower() in words.future_aux
+                                 or c.lower_ in words.would_aux)
+            for c in tok.children
+        )  # fmt: skip
+        return REFUSED if future else NEGATED  # "will not lift the ban" refuses; "did not lift" only denies
     for aux in (c for c in tok.children if c.dep_ in ("aux", "auxpass")):
         lemma = aux.lemma_.lower()
         lower = aux.lower_
@@ -84,7 +101,7 @@ def modality(tok: Token, words: ModalityWords) -> str:
         if relation == "conj":
             # coordinated predicates share the first one's auxiliaries and governor ("will meet and sign")
             inherited = own_modality(gov, words)
-            if inherited in (NEGATED, CONDITIONAL, HYPOTHETICAL):
+            if inherited in (NEGATED, CONDITIONAL, HYPOTHETICAL, REFUSED):
                 return inherited
             state = INTENT if inherited == INTENT else state
             cur = gov
@@ -93,6 +110,8 @@ def modality(tok: Token, words: ModalityWords) -> str:
             if any(c.dep_ == "mark" and c.lower_ in words.condition_marks for c in cur.children):
                 return CONDITIONAL
             break  # an adverbial clause stands on its own ("..., killing 10")
+        if lemma in words.refusal_governors and own_modality(gov, words) != NEGATED:
+            return REFUSED  # "refused to sign"; "did not refuse to sign" stays unknown: no event
         if lemma in words.negating_governors:
             return NEGATED
         if lemma in words.threat_governors:
@@ -101,9 +120,9 @@ def modality(tok: Token, words: ModalityWords) -> str:
             return HYPOTHETICAL
         if lemma in words.intent_governors or lemma in words.intent_adjectives:
             gov_state = own_modality(gov, words)
-            return NEGATED if gov_state == NEGATED else INTENT
+            return gov_state if gov_state in (NEGATED, REFUSED) else INTENT  # "did not agree to", "won't agree to"
         gov_state = own_modality(gov, words)
-        if relation in ("xcomp",) and gov_state in (NEGATED, CONDITIONAL, HYPOTHETICAL):
+        if relation in ("xcomp",) and gov_state in (NEGATED, CONDITIONAL, HYPOTHETICAL, REFUSED):
             return gov_state
         if relation == "ccomp" and gov_state == CONDITIONAL:
             return CONDITIONAL
