@@ -150,6 +150,8 @@ def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
         parsed = coder.nlp(text)
         sent = parsed[:]
         mentions = find_mentions(resolver.kb, sent)
+        ctx = DocContext(date=None)
+        resolver.observe(sent, mentions, ctx)  # as the pipeline does before it resolves arguments
         for kind, side in (("S", "source"), ("T", "target")):
             for span in gold.get(kind, []):
                 totals[kind] += 1
@@ -157,7 +159,7 @@ def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
                     hits[kind] += 1
                 cspan = parsed.char_span(span[0], span[1], alignment_mode="expand")
                 if cspan is not None:
-                    actor = resolver.resolve(cspan.root, DocContext(date=None), mentions)
+                    actor = resolver.resolve(cspan.root, ctx, mentions)
                     if actor is not None and actor.country:
                         resolved[kind] += 1
     print(f"### ConfliBERT source/target spans ({len(sentences)} sentences)\n")

@@ -7,6 +7,7 @@ learned ("Jeffrey Feltman, the State Department's top Middle East diplomat" make
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -67,7 +68,17 @@ class DocContext:
 
     date: date | None
     home_country: str | None = None  # the dateline's country: gives sector-only actors ("police") a country
-    people: dict[str, Actor] = field(default_factory=dict)  # full name / surname key -> actor
+    people: dict[str, Actor] = field(default_factory=dict)
+    countries: Counter[str] = field(default_factory=Counter)  # country mentions so far
+
+    def main_country(self) -> str | None:
+        """The dateline's country, else the country that dominates the text so far (>= 60% of mentions)."""
+        if self.home_country:
+            return self.home_country
+        if not self.countries:
+            return None
+        country, n = self.countries.most_common(1)[0]
+        return country if n / sum(self.countries.values()) >= 0.6 else None  # full name / surname key -> actor
     seen_people: list[tuple[int, Actor]] = field(default_factory=list)  # (char offset, actor), in order
 
 
@@ -189,7 +200,12 @@ class Resolver:
         return undated[0] if undated else None
 
     def observe(self, sent: Span, mentions: list[Mention], ctx: DocContext) -> None:
-        """Record every person named in the sentence (for surnames and pronouns later on)."""
+        """Record the countries and people named in the sentence (for surnames, pronouns and the
+        story's main country later on)."""
+        for m in mentions:
+            countries = {e.country for e in m.entries if e.kind in ("country", "adjective", "metonym") and e.country}
+            if len(countries) == 1:
+                ctx.countries[countries.pop()] += 1
         for ent in sent.ents:
             if ent.label_ != "PERSON":
                 continue
@@ -219,9 +235,11 @@ class Resolver:
             if inner:  # "dozens of protesters", "members of the ruling party"
                 return self._resolve(inner[0], ctx, mentions)
         actor = self._resolve_words(head, ctx, mentions)
-        if actor is not None and actor.country is None and actor.sector and ctx.home_country:
-            # "police fired tear gas" under a KHARTOUM dateline: Sudanese police
-            actor = replace(actor, code=ctx.home_country + actor.code, country=ctx.home_country, how="text:dateline")
+        if actor is not None and actor.country is None and actor.sector:
+            # "police fired tear gas" under a KHARTOUM dateline, or in a story about Sudan: Sudanese police
+            country = ctx.main_country()
+            if country:
+                actor = replace(actor, code=country + actor.code, country=country, how="text:main-country")
         return actor
 
     def _resolve_words(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
@@ -352,6 +370,8 @@ class Resolver:
         if head_sector:
             # "Moscow's envoy": envoy decides the sector; the capital just gives the country.
             sector = head_sector
+            if country is None:
+                country = self._located_in(head)  # "police in Kabul", "people in Kirkuk"
         if country is None and sector is None:
             return None
         code = f"{country or ''}{sector or ''}"
@@ -360,6 +380,18 @@ class Resolver:
             label = self.kb.sector_labels.get(sector or "", sector or "")
             name = f"{cname} {label}".strip() if cname else label
         return Actor(code, country, sector, name, text, how)
+
+    def _located_in(self, head: Token) -> str | None:
+        """The country of the place a people-noun is said to be in ("residents in Gaza City")."""
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ in ("in", "inside"):
+                for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                    span = head.doc[pobj.left_edge.i : pobj.right_edge.i + 1]
+                    for m in find_mentions(self.kb, span):
+                        for e in m.entries:
+                            if e.kind in ("country", "metonym", "adjective") and e.country:
+                                return e.country
+        return None
 
     # -- memory --------------------------------------------------------------------------------------------
     def _learn(self, names: list[Token], actor: Actor, ctx: DocContext) -> None:
