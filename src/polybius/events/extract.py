@@ -339,6 +339,18 @@ class EventExtractor:
                         break
                 if targets:
                     break
+        if not targets and target_heads:
+            # "assistance to populations in Mozambique": a named actor inside the target's own phrase
+            for h in target_heads:
+                inner = [mm for mm in mentions if h.left_edge.i <= mm.start and mm.end - 1 <= h.right_edge.i]
+                inner.sort(key=lambda mm: abs(mm.start - h.i))
+                for mm in inner:
+                    tok = h.doc[mm.end - 1]
+                    if tok not in source_heads and (found := self.resolve_all([tok], ctx, mentions)):
+                        targets = found
+                        break
+                if targets:
+                    break
         if not targets and m.event_nouns and entry.objects:
             # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
             targets = self.resolve_all(m.event_nouns, ctx, mentions)
