@@ -16,6 +16,7 @@ from spacy.tokens import Span, Token
 
 from polybius.actors.dictionaries import Discards
 from polybius.actors.resolve import DocContext, Mention, Resolver, argument_tokens, doc_text, find_mentions
+from polybius.events.confidence import ConfidenceModel, default_confidence, features
 from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
     ASSERTED,
@@ -45,6 +46,7 @@ class Match:
     event_nouns: tuple[Token, ...]  # the object nouns the entry required ("sanctions" in "impose sanctions")
     source: Token | None = None  # argument heads a pattern fixed itself (PETRARCH `$`, `+`); None: syntax decides
     target: Token | None = None
+    pattern: bool = False  # made by an imported verb pattern, not the lexicon
 
 
 @dataclass(frozen=True)
@@ -152,10 +154,12 @@ class EventExtractor:
         discards: Discards | None = None,
         matchers: Sequence[VerbMatcher] = (),
         strict_codes: bool = True,
+        confidence: ConfidenceModel | None = None,
     ) -> None:
         self.discards = discards or Discards()
         self.matchers = tuple(matchers)
         self.strict_codes = strict_codes  # False: keep codes outside CAMEO (WEIS-style test dictionaries)
+        self.confidence = confidence or default_confidence()
         self.lexicon = lexicon
         self.ontology = ontology
         self.resolver = resolver
@@ -194,7 +198,7 @@ class EventExtractor:
             return None
         pm = max(found, key=lambda p: p.specificity)
         entry = LexEntry(code=pm.code, verbs=(tok.lemma_.lower(),), target=PATTERN_TARGETS, origin=pm.rule)
-        return Match(entry, tok, pm.event_nouns, pm.source, pm.target)
+        return Match(entry, tok, pm.event_nouns, pm.source, pm.target, pattern=True)
 
     def match_noun(self, tok: Token) -> Match | None:
         entries = self.lexicon.by_noun.get(tok.lemma_.lower()) or self.lexicon.by_noun.get(tok.lower_)
@@ -370,6 +374,7 @@ class EventExtractor:
                 continue
             if target is not None and target.code == source.code:
                 continue  # an actor acting on itself is not an event between actors
+            feats = features(code, entry.specificity, source, target, state, nominal, m.pattern)
             span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
             if t_tok is not None:
                 span_tokens.extend(argument_tokens(t_tok))
@@ -391,11 +396,12 @@ class EventExtractor:
                 evidence_start=start,
                 evidence_end=end,
                 evidence_text=doc_text(sent.doc)[start:end],
-                confidence=confidence(entry, code, source, target, state, nominal),
+                confidence=self.confidence.score(feats),
                 rule=entry.origin,
                 date=doc_date,
                 date_how="document" if doc_date else "unknown",
                 modality=state,
+                extra={"features": feats},
             )
 
     def code_info(self, code: str) -> CameoCode | None:
@@ -417,30 +423,6 @@ class EventExtractor:
             return False
         ptype = self.ontology.plover.get(info.plover_type)
         return ptype.requires_recipient if ptype is not None else True
-
-
-def confidence(
-    entry: LexEntry, code: str, source: Actor, target: Actor | None, state: str, nominal: bool
-) -> float:
-    """A first, uncalibrated score: how much of the event is pinned down by the text."""
-    score = 0.45
-    score += 0.15 if source.country and source.sector else 0.08 if source.country else 0.0
-    if target is not None:
-        score += 0.15 if target.country else 0.05
-    elif entry.target:
-        score -= 0.1
-    score += 0.04 * (entry.specificity - 1)
-    if code.endswith("0") and len(code) == 3:
-        score -= 0.05  # a root-level code ("010 make statement", "040 consult"): less specific
-    if code.startswith("01"):
-        score -= 0.05  # a statement says least about what happened
-    if source.how in ("text:earlier",) or (target is not None and target.how == "text:earlier"):
-        score -= 0.03
-    if state != ASSERTED:
-        score -= 0.05
-    if nominal:
-        score -= 0.05
-    return max(0.05, min(0.98, score))
 
 
 def dedupe(events: list[Event]) -> list[Event]:

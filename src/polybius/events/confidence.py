@@ -1,0 +1,96 @@
+"""Confidence: a logistic model over what the text pins down about an event.
+
+The features are named facts about a coded event (is the source's country known, is there a target, how
+specific was the lexicon entry, ...); on purpose none of them is the event's class, so that the fit learns how
+well an event is pinned down, not the class balance of the development set. Their weights live in data/confidence.json and are fitted on the
+development sets by `benchmarks/calibrate.py`, so that the score reads as a probability that the event's
+CAMEO class is right: keeping events above a threshold trades recall for precision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from polybius.models import Actor
+
+CONFIDENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "confidence.json"
+FEATURES = (
+    "source_country",  # the source has a country (or is an IGO/NGO)
+    "source_sector",  # the source has a sector
+    "source_person",  # the source is a named person from the knowledge base or a dictionary
+    "source_inferred",  # the source's country came from the story, an earlier sentence or a pronoun
+    "target",  # there is a target
+    "target_country",
+    "target_inferred",
+    "specificity",  # lexicon entry specificity - 1 (objects, particles, prepositions matched)
+    "root_level_code",  # "010", "040": the generic code of a root
+    "statement",  # CAMEO 01 (statements)
+    "appeal",  # CAMEO 02
+    "intent",
+    "threat",
+    "refused",
+    "nominal",  # coded from an event noun ("talks between ...")
+    "pattern",  # coded by an imported verb pattern
+)
+INFERRED = ("text:earlier", "text:main-country", "text:dateline")
+
+
+def features(
+    code: str,
+    specificity: int,
+    source: Actor,
+    target: Actor | None,
+    modality: str,
+    nominal: bool,
+    pattern: bool = False,
+) -> dict[str, float]:
+    root = int(code[:2]) if code[:2].isdigit() else 0
+    return {
+        "source_country": float(bool(source.country)),
+        "source_sector": float(bool(source.sector)),
+        "source_person": float(source.how in ("kb:leaders",) or source.how.startswith("dict:")),
+        "source_inferred": float(source.how in INFERRED),
+        "target": float(target is not None),
+        "target_country": float(bool(target is not None and target.country)),
+        "target_inferred": float(target is not None and target.how in INFERRED),
+        "specificity": float(specificity - 1),
+        "root_level_code": float(len(code) == 3 and code.endswith("0")),
+        "statement": float(root == 1),
+        "appeal": float(root == 2),
+        "intent": float(modality == "intent"),
+        "threat": float(modality == "threat"),
+        "refused": float(modality == "refused"),
+        "nominal": float(nominal),
+        "pattern": float(pattern),
+    }
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    bias: float
+    weights: dict[str, float]
+
+    def score(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in feats.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> str:
+        return json.dumps({"bias": self.bias, "weights": self.weights}, indent=2, sort_keys=True) + "\n"
+
+
+def load_confidence(path: Path = CONFIDENCE_FILE) -> ConfidenceModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    weights = {str(k): float(v) for k, v in data["weights"].items()}
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"{path}: unknown features {', '.join(sorted(unknown))}")
+    return ConfidenceModel(float(data["bias"]), weights)
+
+
+@cache
+def default_confidence() -> ConfidenceModel:
+    return load_confidence()
