@@ -148,9 +148,21 @@ def test_event_fields_and_evidence(syntax_coder):
     text = r.document.text
     for ev in r.events:
         assert text[ev.evidence_start : ev.evidence_end] == ev.evidence_text
-        assert ev.date == "2009-03-04" and ev.date_how in ("document", "relative", "explicit")
+        assert text[ev.source.start : ev.source.end] == ev.source.text
         assert 0 < ev.confidence < 1 and ev.rule.startswith("lexicon.yaml#")
+    assert (first.date, first.date_how) == ("2009-03-02", "relative")  # "on Monday", written on Wednesday
+    assert (second.date, second.date_how) == ("2009-03-04", "document")
+    assert first.location.country == "RUS" and first.location.how == "dateline"
     assert second.sentence_index == 1 and r.sentences[1].text.startswith("Iran attacked")
+
+
+def test_event_place_from_its_clause(syntax_coder):
+    r = code_text(syntax_coder, "Medvedev praised Spain at a news conference in Madrid on Tuesday.")
+    (ev,) = r.events
+    assert (ev.location.name, ev.location.country) == ("Madrid", "ESP") and ev.location.how == "clause"
+    assert ev.date == "2009-03-03"
+    (ev,) = code_text(syntax_coder, "Rice and Gates traveled to Moscow in October.", date="2008-03-18").events
+    assert ev.location.country == "RUS" and ev.target.code == "RUSGOV" and ev.date == "2007-10-01"
 
 
 def test_paragraphs_never_run_together(syntax_coder):

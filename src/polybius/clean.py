@@ -37,20 +37,51 @@ JUNK_LINE = re.compile(
         click\s+here\b.* | subscribe\s+(?:to|now)\b.* )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# "MOSCOW, March 17 (Reuters) -", "WASHINGTON (AP) —", "KYIV, Ukraine —"
+# Datelines: "MOSCOW, March 17 (Reuters) -", "WASHINGTON (AP) —", "KYIV, Ukraine, March 3 (Reuters) -",
+# "MOSCOW —", "SAN FRANCISCO, Calif. (AP) —", "LONDON, 3 March 2008 (AFP) -"; in title case only with an outlet:
+# "Kyiv, Ukraine (AP) —"; and the outlet alone: "(CNN) —".
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}})?)"
+_REGION = rf"(?!{_MONTH}\s+\d)[A-Z][A-Za-z.'\-]*(?:\s+[A-Z][A-Za-z.'\-]*){{0,2}}"
+_OUTLET = r"\((?P<outlet>[A-Z][A-Za-z .&'-]{0,40})\)"
+_DASH = r"\s*(?:-{1,2}|–|—|:)\s+"
+NOT_DATELINES = (
+    r"(?:BREAKING|UPDATE|UPDATED|EXCLUSIVE|WATCH|LIVE|ANALYSIS|OPINION|EDITORIAL|CORRECTION|FACTBOX|EXPLAINER|"
+    r"INSIGHT|REFILE|URGENT|FLASH|VIDEO|PHOTOS?|COMMENT|REVIEW|NOTE|EDITOR'S\s+NOTE|SPONSORED)\b"
+)
 DATELINE = re.compile(
-    r"""^(?P<place>[A-Z][A-Z.'\- ]{1,40}[A-Z.])          # place in capitals
-        (?:,\s*(?P<extra>[A-Z][A-Za-z.]*(?:,?\s+[A-Za-z0-9.]+){0,3}))?   # ", March 17" or ", Ukraine"
-        \s*(?:\((?P<outlet>[A-Za-z][A-Za-z .&'-]{0,40})\))?       # "(Reuters)"
-        \s*(?:-{1,2}|–|—|:)\s+""",
+    rf"""^(?!{NOT_DATELINES})
+        (?P<place>[A-Z][A-Z.'\-/ ]{{1,40}}[A-Z.])        # place in capitals
+        (?:,\s*(?P<region>{_REGION}))?                   # ", Ukraine" / ", Calif."
+        (?:,\s*(?P<date>{_DATE}))?                       # ", March 17" / ", March 17, 2008"
+        \s*(?:{_OUTLET})?                                # "(Reuters)"
+        {_DASH}""",
     re.VERBOSE,
 )
-LONE_PLACE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}[A-Z]$")
+DATELINE_TITLE = re.compile(
+    rf"""^(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){{0,2}})   # "Kyiv", "New Delhi"
+        (?:,\s*(?P<region>{_REGION}))?
+        (?:,\s*(?P<date>{_DATE}))?
+        \s*{_OUTLET}\s*(?:-{{1,2}}|–|—)\s+""",
+    re.VERBOSE,
+)
+OUTLET_ONLY = re.compile(rf"^{_OUTLET}\s*(?:-{{1,2}}|–|—)\s+")
+LONE_PLACE = re.compile(rf"^(?!{NOT_DATELINES})[A-Z][A-Z.'\-/ ]{{1,40}}[A-Z]$")
 OUTLETS = re.compile(
     r"^(?:the\s+)?(?:new\s+york\s+times|washington\s+post|associated\s+press|reuters|afp|agence\s+france-presse|"
     r"bbc(?:\s+news)?|the\s+guardian|guardian|al\s+jazeera|bloomberg|xinhua|tass|ap|cnn|los\s+angeles\s+times|"
-    r"wall\s+street\s+journal|financial\s+times|the\s+times|star\s+tribune)\.?$",
+    r"wall\s+street\s+journal|financial\s+times|the\s+times|star\s+tribune|nyt|upi|dpa|efe|ria\s+novosti|"
+    r"interfax|anadolu(?:\s+agency)?|kyodo(?:\s+news)?|yonhap|irna|wafa|press\s+trust\s+of\s+india|"
+    r"npr|abc\s+news|cbs\s+news|nbc\s+news|fox\s+news|sky\s+news|the\s+independent|the\s+telegraph|"
+    r"the\s+economist|politico|axios|usa\s+today|the\s+hindu|haaretz|the\s+times\s+of\s+israel|"
+    r"the\s+jerusalem\s+post|arab\s+news|the\s+moscow\s+times|kyiv\s+independent|south\s+china\s+morning\s+post)"
+    r"\.?$",
     re.IGNORECASE,
+)
+# "By John Smith", "By JOHN SMITH and JANE DOE, Reuters", "By John Smith | Associated Press"
+_NAME = r"[A-Z][A-Za-z.'\-]*(?:\s+(?:[A-Z][A-Za-z.'\-]*|de|van|von|al|el|bin|da|di|du|la|le)){0,4}"
+BYLINE = re.compile(
+    rf"^(?:By|BY|by)\s+{_NAME}(?:\s*(?:,|and|&|AND)\s*{_NAME})*(?:\s*[,|/–—-]\s*[A-Za-z][\w .&'-]{{0,40}})?\.?$"
 )
 ENGLISH_WORDS = frozenset(
     [
@@ -148,6 +179,8 @@ class Dateline:
     place: str | None
     outlet: str | None
     date_text: str | None
+    region: str | None = None  # "Ukraine" in "KYIV, Ukraine, March 3 (Reuters) -"
+    byline: str | None = None  # "By John Smith" lines taken off the top
 
 
 def is_english(text: str, min_share: float = 0.12) -> bool:
@@ -197,23 +230,55 @@ def strip_junk(text: str) -> tuple[str, list[str], str | None]:
     return "\n".join(kept).strip(), removed, outlet
 
 
+def match_dateline(text: str) -> re.Match[str] | None:
+    """An inline dateline at the start of `text` (capitals, or title case with an outlet, or the outlet alone)."""
+    m = DATELINE.match(text)
+    if m and len(m.group("place").split()) <= 4:
+        return m
+    return DATELINE_TITLE.match(text) or OUTLET_ONLY.match(text)
+
+
+def is_lone_place(line: str) -> bool:
+    return bool(LONE_PLACE.match(line)) and len(line.split()) <= 4 and not OUTLETS.match(line)
+
+
+def is_byline(line: str) -> bool:
+    return len(line) <= 120 and bool(BYLINE.match(line))
+
+
+def take_meta(lines: list[str], i: int, found: dict[str, str]) -> int:
+    """Skip blank lines, byline lines and outlet lines ("NEW YORK TIMES") from line i; record what they said."""
+    while i < len(lines):
+        line = lines[i].strip()
+        if not line:
+            pass
+        elif is_byline(line):
+            found.setdefault("byline", line)
+        elif OUTLETS.match(line):
+            found.setdefault("outlet", line)
+        else:
+            break
+        i += 1
+    return i
+
+
 def split_head(
     text: str, known_title: str | None = None, detect_title: bool = True
 ) -> tuple[str, str | None, Dateline]:
-    """Take a lone dateline line, a headline and an inline dateline off the top of the text."""
+    """Take a lone dateline line, a headline, bylines, outlet lines and an inline dateline off the top."""
     lines = text.split("\n")
-    place = outlet = date_text = None
+    place = date_text = region = None
     title = None
-    i = 0
-    if lines and LONE_PLACE.match(lines[0].strip()) and len(lines[0].split()) <= 4:
-        place = lines[0].strip()
-        i = 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
+    found: dict[str, str] = {}
+    i = take_meta(lines, 0, found)
+    if i < len(lines) and is_lone_place(lines[i].strip()):
+        place = lines[i].strip()
+        i = take_meta(lines, i + 1, found)
     if i < len(lines):
         first = lines[i].strip()
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        following = "\n".join(lines[i + 1 :]).strip()
+        rest = [ln.strip() for ln in lines[i + 1 :] if ln.strip()]
+        nxt = rest[0] if rest else ""
+        following = "\n".join(rest)
         if known_title and first.lower() == known_title.strip().lower():
             title = first
             i += 1
@@ -223,31 +288,44 @@ def split_head(
             and (
                 len(first.split()) <= 20
                 and not first.endswith((".", '"', "”", ":"))
-                and not DATELINE.match(first)
+                and not match_dateline(first)
                 and len(following.split()) >= 8
             )
         )
-        if is_headline and (not nxt or len(nxt.split()) >= 4 or DATELINE.match(nxt) or LONE_PLACE.match(nxt)):
+        if is_headline and (
+            not nxt
+            or len(nxt.split()) >= 4
+            or match_dateline(nxt)
+            or is_lone_place(nxt)
+            or is_byline(nxt)
+            or OUTLETS.match(nxt)
+        ):
             title = first
             i += 1
+        i = take_meta(lines, i, found)
     body = "\n".join(lines[i:]).strip()
-    if (
-        place is None
-        and LONE_PLACE.match(body.split("\n", 1)[0].strip())
-        and len(body.split("\n", 1)[0]) <= 30
-    ):
+    head_line = body.split("\n", 1)[0].strip()
+    if place is None and is_lone_place(head_line) and len(head_line) <= 30:
         place, _, body = body.partition("\n")
         place = place.strip()
-        body = body.strip()
-    m = DATELINE.match(body)
-    if m and len(m.group("place").split()) <= 4:
-        place = m.group("place").strip().rstrip(",")
-        outlet = m.group("outlet")
-        extra = m.group("extra")
-        if extra and extra.split()[0].lower().rstrip(".")[:3] in {mo[:3] for mo in MONTHS}:
-            date_text = extra
+        body = "\n".join(lines_after_meta(body.split("\n"), found)).strip()
+    m = match_dateline(body)
+    outlet = found.get("outlet")
+    if m:
+        groups = m.groupdict()
+        dl_place = (groups.get("place") or "").strip().rstrip(",") or None
+        if dl_place and OUTLETS.match(dl_place):  # "AP —"
+            outlet, dl_place = dl_place, None
+        place = dl_place or place
+        outlet = groups.get("outlet") or outlet
+        region = groups.get("region")
+        date_text = groups.get("date")
         body = body[m.end() :]
-    return body, title, Dateline(place, outlet, date_text)
+    return body, title, Dateline(place, outlet, date_text, region, found.get("byline"))
+
+
+def lines_after_meta(lines: list[str], found: dict[str, str]) -> list[str]:
+    return lines[take_meta(lines, 0, found) :]
 
 
 def normalize_date(value: str | None, relative_to: date | None = None) -> str | None:
@@ -326,7 +404,7 @@ def clean(raw: RawDocument) -> Document:
         date=doc_date,
         date_source=how if doc_date else None,
         url=raw.url,
-        dateline=dateline.place,
+        dateline=f"{dateline.place}, {dateline.region}" if dateline.place and dateline.region else dateline.place,
         outlet=dateline.outlet or outlet_line,
         removed=tuple(removed),
     )

@@ -19,7 +19,7 @@ FORMATS = ("jsonl", "csv", "parquet", "gdelt")
 GDELT_COLUMNS = tuple(
     (Path(__file__).resolve().parent / "data" / "gdelt_columns.txt").read_text(encoding="utf-8").split()
 )
-GEO_TYPES = {"country": 1, "adm1": 5, "city": 4}
+GEO_TYPES = {"country": 1, "adm1": 5, "region": 5, "city": 4}
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:

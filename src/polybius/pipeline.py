@@ -12,11 +12,12 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from polybius.actors.dictionaries import Discards, load_dictionaries
 from polybius.actors.kb import default_kb, load_kb
@@ -26,8 +27,11 @@ from polybius.events.extract import EventExtractor
 from polybius.events.lexicon import load_lexicon
 from polybius.events.modality import load_modality
 from polybius.events.ontology import default_ontology
-from polybius.models import Document, DocumentError, DocumentResult, RawDocument, Sentence
+from polybius.events.petrarch_verbs import load_verb_matcher
+from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, load_model
+from polybius.when import event_date
+from polybius.where import default_gazetteer, event_location
 
 Item = RawDocument | DocumentError
 Result = DocumentResult | DocumentError
@@ -41,6 +45,8 @@ class Options:
     lexicons: tuple[str, ...] = field(default=())  # extra lexicon YAML files or folders
     builtin_lexicon: bool = True  # False: only the lexicons given (e.g. a user's own complete lexicon)
     actors: tuple[str, ...] = field(default=())  # TABARI/PETRARCH actor, agent, discard dictionaries
+    verbs: tuple[str, ...] = field(default=())  # TABARI/PETRARCH/Phoenix verb pattern dictionaries
+    strict_codes: bool = True  # False: keep event codes outside CAMEO (WEIS-style test dictionaries)
 
 
 class Coder:
@@ -58,8 +64,15 @@ class Coder:
         else:
             self.kb = default_kb()
         lexicon = load_lexicon(ontology, [Path(p) for p in options.lexicons], builtin=options.builtin_lexicon)
+        matchers = (load_verb_matcher(options.verbs),) if options.verbs else ()
         self.extractor = EventExtractor(
-            lexicon, ontology, Resolver(self.kb), load_modality(), discards=self.discards
+            lexicon,
+            ontology,
+            Resolver(self.kb),
+            load_modality(),
+            discards=self.discards,
+            matchers=matchers,
+            strict_codes=options.strict_codes,
         )
 
     def code(self, docs: list[Document]) -> list[Result]:
@@ -75,7 +88,7 @@ class Coder:
         except Exception as exc:
             return DocumentError(doc.source, f"could not parse: {exc}", doc.id)
 
-    def _extract(self, doc: Document, parsed) -> Result:  # noqa: ANN001 - spaCy Doc
+    def _extract(self, doc: Document, parsed: Doc) -> Result:
         try:
             when = date.fromisoformat(doc.date) if doc.date else None
             ctx = DocContext(date=when, home_country=place_country(self.kb, doc.dateline))
@@ -90,12 +103,22 @@ class Coder:
                 index = len(sentences)
                 sentences.append(Sentence(doc.id, index, sent.start_char, sent.end_char, sent.text))
                 if not story_discarded:
-                    events.extend(self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx))
+                    found = self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx)
+                    events.extend(place_and_date(ev, parsed, when, doc.dateline, ctx) for ev in found)
             return DocumentResult(doc, sentences, events)
         except Exception as exc:  # a bug on one document is reported for it; the batch goes on
             return DocumentError(
                 doc.source, f"internal error while coding: {type(exc).__name__}: {exc}", doc.id
             )
+
+
+def place_and_date(ev: Event, parsed: Doc, when: date | None, dateline: str | None, ctx: DocContext) -> Event:
+    """The when/where stage: the event's own date and place, from the words of its clause."""
+    predicate = parsed[ev.extra["predicate"]]
+    event_day, how = event_date(predicate, when)
+    doc_countries = [c for c, _ in ctx.countries.most_common()]
+    location = event_location(predicate, default_gazetteer(), doc_countries, dateline, ev.extra["actor_tokens"])
+    return replace(ev, date=event_day, date_how=how, location=location)
 
 
 def clean_items(items: Iterable[Item]) -> Iterator[Document | DocumentError]:

@@ -35,7 +35,8 @@ ROLE_ORDER = {
     "secretary_general": 7,
 }
 PRONOUN_REACH = 600
-NULL_CODE = "---"  # TABARI/PETRARCH: a known name that is not an actor  # characters back that a pronoun may look for its person
+NULL_CODE = "---"
+STORY_COUNTRY = "text:main-country"  # how an actor got its country from the story, not its own words  # TABARI/PETRARCH: a known name that is not an actor  # characters back that a pronoun may look for its person
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ class Resolver:
             # "police fired tear gas" under a KHARTOUM dateline, or in a story about Sudan: Sudanese police
             country = ctx.main_country()
             if country:
-                actor = replace(actor, code=country + actor.code, country=country, how="text:main-country")
+                actor = replace(actor, code=country + actor.code, country=country, how=STORY_COUNTRY)
         return actor
 
     def _resolve_words(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:

@@ -9,13 +9,21 @@ is made per (source, target) pair when either side is coordinated.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from spacy.tokens import Span, Token
 
 from polybius.actors.dictionaries import Discards
-from polybius.actors.resolve import DocContext, Mention, Resolver, argument_tokens, doc_text, find_mentions
+from polybius.actors.resolve import (
+    STORY_COUNTRY,
+    DocContext,
+    Mention,
+    Resolver,
+    argument_tokens,
+    doc_text,
+    find_mentions,
+)
 from polybius.events.confidence import ConfidenceModel, default_confidence, features
 from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
@@ -372,6 +380,13 @@ class EventExtractor:
             t_tok, target = tgt if tgt else (None, None)
             if target is None and entry.target and self._needs_recipient(code):
                 continue
+            if target is not None and target.country == source.country:
+                # the story's main country given to an unnamed actor ("the two Cabinet members traveled to
+                # Moscow" in a Moscow story) is wrong when that actor acts on that very country: drop the guess
+                if source.how == STORY_COUNTRY:
+                    source = uninfer(source)
+                elif target.how == STORY_COUNTRY:
+                    target = uninfer(target)
             if target is not None and target.code == source.code:
                 continue  # an actor acting on itself is not an event between actors
             feats = features(code, entry.specificity, source, target, state, nominal, m.pattern)
@@ -401,7 +416,11 @@ class EventExtractor:
                 date=doc_date,
                 date_how="document" if doc_date else "unknown",
                 modality=state,
-                extra={"features": feats},
+                extra={
+                    "features": feats,
+                    "predicate": m.predicate.i,  # for the when/where stage
+                    "actor_tokens": [t.i for t in span_tokens if t is not m.predicate and t not in m.event_nouns],
+                },
             )
 
     def code_info(self, code: str) -> CameoCode | None:
@@ -423,6 +442,12 @@ class EventExtractor:
             return False
         ptype = self.ontology.plover.get(info.plover_type)
         return ptype.requires_recipient if ptype is not None else True
+
+
+def uninfer(actor: Actor) -> Actor:
+    """The actor without the country the story's context gave it."""
+    sector = actor.sector or ""
+    return replace(actor, code=sector, country=None, how="text")
 
 
 def dedupe(events: list[Event]) -> list[Event]:
