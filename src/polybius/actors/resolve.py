@@ -8,6 +8,7 @@ learned ("Jeffrey Feltman, the State Department's top Middle East diplomat" make
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -147,9 +148,16 @@ def name_tokens(head: Token) -> list[Token]:
 
 
 class Resolver:
-    def __init__(self, kb: KnowledgeBase, words: ActorWords | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        words: ActorWords | None = None,
+        locate: Callable[[str, Sequence[str]], str | None] | None = None,
+    ) -> None:
         self.kb = kb
         self.words = words or load_actor_words()
+        # place name (and the story's countries) -> ISO3, from a gazetteer: "Kirkuk" is in Iraq
+        self.locate = locate
 
     # -- sector words -------------------------------------------------------------------------------------
     def sector_of(self, head: Token) -> str | None:
@@ -360,6 +368,9 @@ class Resolver:
             if e.kind == "metonym":
                 sector = e.sector
             how = e.origin
+        if country is None and self.locate is not None:
+            country = self._gazetteer_country(tokens)
+            how = "gazetteer" if country else how
         head_sector = self.sector_of(head)
         if head_sector is None:
             # a title or apposition describing the head: "Ambassador Riyad Mansour", "Feltman, the ... diplomat"
@@ -381,6 +392,18 @@ class Resolver:
             label = self.kb.sector_labels.get(sector or "", sector or "")
             name = f"{cname} {label}".strip() if cname else label
         return Actor(code, country, sector, name, text, how)
+
+    def _gazetteer_country(self, tokens: list[Token]) -> str | None:
+        """The country of a place entity among the argument's words ("shelled Kirkuk", "parts of Sinai")."""
+        assert self.locate is not None
+        idx = {t.i for t in tokens}
+        for ent in tokens[0].doc.ents:
+            if ent.label_ not in ("GPE", "LOC", "FAC") or ent.start not in idx:
+                continue
+            country = self.locate(ent.text, ())
+            if country:
+                return country
+        return None
 
     def _located_in(self, head: Token) -> str | None:
         """The country of the place a people-noun is said to be in ("residents in Gaza City")."""
