@@ -120,8 +120,11 @@ def test_spot_checks_cameo(onto: Ontology, code: str, label: str, goldstein: flo
         ("186", "ASSAULT", "targeted", ""),
         ("1712", "ASSAULT", "destroy", "human_security"),
         ("204", "ASSAULT", "unconventional", "cbrn"),
-        ("010", "", "", ""),  # PLOVER dropped CAMEO 01 and 02
-        ("0254", "", "", ""),
+        ("010", "", "", ""),  # PLOVER dropped CAMEO 01 (statements)
+        # appeals (02) are requests in PLOVER's own definition ("all requests, demands, and orders")
+        ("0254", "REQUEST", "yield", "economic"),
+        # sanctions are SANCTION in the manual (the 2021 table's COERCE is overridden)
+        ("163", "SANCTION", "discontinue", "economic"),
     ],
 )
 def test_spot_checks_plover_mapping(onto: Ontology, code: str, ptype: str, mode: str, context: str) -> None:
@@ -143,7 +146,8 @@ def test_filled_in_values_come_from_parent(onto: Ontology) -> None:
 
 
 def test_root_plover_type_is_majority_of_descendants(onto: Ontology) -> None:
-    assert onto.code("01").plover_type == onto.code("02").plover_type == ""
+    assert onto.code("01").plover_type == ""
+    assert onto.code("02").plover_type == "REQUEST"
     assert onto.code("08").plover_type == "RETREAT"  # 080-083 CONCEDE, 084-087 (+0813, 0814) RETREAT
     assert onto.code("19").plover_type == "ASSAULT"  # 191, 192 are COERCE
     assert onto.code("16").plover_type == "SANCTION"  # 163 is COERCE
