@@ -380,7 +380,7 @@ class EventExtractor:
             t_tok, target = tgt if tgt else (None, None)
             if target is None and entry.target and self._needs_recipient(code):
                 continue
-            if target is not None and target.country == source.country:
+            if target is not None and target.code == source.code:
                 # the story's main country given to an unnamed actor ("the two Cabinet members traveled to
                 # Moscow" in a Moscow story) is wrong when that actor acts on that very country: drop the guess
                 if source.how == STORY_COUNTRY:
