@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from datetime import date
 from pathlib import Path
@@ -349,14 +348,13 @@ def test_load_dictionaries_rejects_other_files(tmp_path: Path) -> None:
 
 # -- the published dictionaries ---------------------------------------------------------------------------
 @needs_petrarch
-def test_phoenix_actor_files_load_fast() -> None:
-    started = time.perf_counter()
+def test_phoenix_actor_files_load_together() -> None:
+    # (load time is measured in benchmarks, not asserted here)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DictionaryWarning)
         kb = KnowledgeBase()
         for name in PHOENIX_ACTORS:
             load_actor_dictionary(PHOENIX / name, kb)
-    assert time.perf_counter() - started < 3.0
     assert len(kb.names) > 30_000
 
 
