@@ -1,4 +1,4 @@
-"""The command line: `polybius ingest | code | events | export | summary | demo`."""
+"""The command line: `polybius ingest | code | events | export | summary | demo | bench`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from polybius import __version__
+from polybius.bench import petrarch as petrarch_bench
+from polybius.events.petrarch_verbs import dictionary_folder
 from polybius.export import FORMATS, export
 from polybius.ingest import KINDS, read_paths
 from polybius.models import DocumentError, DocumentResult
@@ -103,6 +105,20 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         "added to the built-in knowledge base (repeatable)",
     )
     g.add_argument(
+        "--verbs",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="TABARI/PETRARCH/Phoenix verb pattern dictionary (*.verbs.txt, CAMEO*.txt) or a folder of them; "
+        "its patterns code a verb before the lexicon does (repeatable)",
+    )
+    g.add_argument(
+        "--dictionaries",
+        metavar="DIR",
+        help="a TABARI/PETRARCH/Phoenix dictionary folder: its *.actors.txt, *.agents.txt, *.discards.txt "
+        "are read as --actors, its *.verbs.txt and CAMEO*.txt as --verbs",
+    )
+    g.add_argument(
         "--no-builtin-lexicon",
         action="store_true",
         help="code with the --lexicon files only, without the built-in lexicon",
@@ -148,16 +164,32 @@ def event_filter(args: argparse.Namespace) -> EventFilter:
     )
 
 
+def dictionary_options(args: argparse.Namespace) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(actor files, verb files): --actors and --verbs plus what the --dictionaries folder holds."""
+    actors, verbs = list(args.actors), list(args.verbs)
+    if args.dictionaries:
+        found = dictionary_folder(args.dictionaries)
+        if not found.actors and not found.verbs:
+            raise CliError(
+                f"{args.dictionaries}: no *.actors.txt, *.agents.txt, *.discards.txt, *.verbs.txt or CAMEO*.txt"
+            )
+        actors += [str(p) for p in found.actors]
+        verbs += [str(p) for p in found.verbs]
+    return tuple(actors), tuple(verbs)
+
+
 def options_from(args: argparse.Namespace) -> Options:
-    if args.no_builtin_lexicon and not args.lexicon:
-        raise CliError("--no-builtin-lexicon needs at least one --lexicon")
+    actors, verbs = dictionary_options(args)
+    if args.no_builtin_lexicon and not args.lexicon and not verbs:
+        raise CliError("--no-builtin-lexicon needs at least one --lexicon or verb dictionary")
     return Options(
         model=args.model,
         workers=args.workers,
         batch_size=args.batch_size,
         lexicons=tuple(args.lexicon),
         builtin_lexicon=not args.no_builtin_lexicon,
-        actors=tuple(args.actors),
+        actors=actors,
+        verbs=verbs,
     )
 
 
@@ -302,6 +334,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_petrarch(args: argparse.Namespace) -> int:
+    return petrarch_bench.run(
+        Path(args.records), Path(args.dictionaries), args.builtin, args.model, args.misses
+    )
+
+
 # -- parser -----------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
@@ -364,6 +402,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     add_coding_options(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="benchmarks on published test sets", description="Benchmarks.")
+    bench = p.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="BENCHMARK")
+    b = bench.add_parser(
+        "petrarch",
+        help="PETRARCH's unit-test records coded with its validation dictionaries",
+        description="Code PETRARCH's unit-test records (PETR.UnitTest.records.xml) with the dictionaries of DIR "
+        "and print Markdown tables: exact share, micro P/R/F1 over (source, target, code) triples, root "
+        "agreement, false events, crashes; and by category. Skips with a message when RECORDS is absent.",
+    )
+    petrarch_bench.add_arguments(b)
+    b.set_defaults(func=cmd_bench_petrarch)
     return parser
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -68,7 +68,7 @@ class Coder:
         self.extractor = EventExtractor(
             lexicon,
             ontology,
-            Resolver(self.kb),
+            Resolver(self.kb, locate=gazetteer_country),
             load_modality(),
             discards=self.discards,
             matchers=matchers,
@@ -110,6 +110,12 @@ class Coder:
             return DocumentError(
                 doc.source, f"internal error while coding: {type(exc).__name__}: {exc}", doc.id
             )
+
+
+def gazetteer_country(name: str, doc_countries: Sequence[str] = ()) -> str | None:
+    """The country of a place name, from the gazetteer (for actors named by a place: "shelled Kirkuk")."""
+    place = default_gazetteer().resolve(name, doc_countries=doc_countries)
+    return place.country if place is not None else None
 
 
 def place_and_date(ev: Event, parsed: Doc, when: date | None, dateline: str | None, ctx: DocContext) -> Event:

@@ -4,7 +4,7 @@ Format, as this reader understands it (references: the PETRARCH dictionary docum
 PETRARCH's verb reader; the TABARI manual for the legacy parts):
 
 * Comments: ``#`` and ``;`` to the end of the line, ``<!-- ... -->`` (also over several lines), lines starting
-  with ``<!`` (the rules of :func:`polybius.actors.dictionaries.content_lines`).
+  with ``<!``; a ``#`` inside a code group is no comment (``[###]``).
 * Synsets: a line ``&NAME`` followed by ``+PHRASE`` lines. A phrase is one or more words joined by spaces or
   ``_`` and always matches consecutive words. The regular plural of every phrase is added unless the name or
   the phrase ends with ``_``. A member ``+&OTHER`` takes in all of that synset (nested sets). A synset may be
@@ -35,7 +35,8 @@ PETRARCH itself tolerates are read in a stated way and reported with a :class:`V
 code group on a block header is left out; the TABARI special codes ``+++`` and ``###`` (no meaning in
 PETRARCH) are read as no code and their patterns left out; a pattern naming a synset that is never defined is
 left out (it could never match); a multi-word verb written without ``+`` (``LASH OUT``) is read with its
-first word as the verb.
+first word as the verb; ``*`` written against a word (``*SCEPTICAL``) is read as ``* SCEPTICAL``; a pattern
+with unbalanced brackets is left out. Commas between the forms in ``{...}`` are separators.
 
 Matching (:class:`VerbPatternMatcher`): the verb token's text selects the verb forms (its lemma when no form
 matches the text and the text is a correct inflection of it, or an irregular form); multi-word forms must
@@ -43,7 +44,16 @@ match the neighbouring words. Words before ``*`` are looked for before the verb 
 subtree of the clause the verb belongs to, climbing through xcomp/ccomp/advcl/conj, plus its subject);
 words after ``*`` after the verb within its own subtree (without coordinated verbs). A word matches a token's
 text, lower case; a word with a hyphen or apostrophe also matches the tokens spaCy splits it into
-("peace-keeping", "did n't"). Slots match the head of a noun phrase (not a date or a time).
+("peace-keeping", "did n't"). Slots match the head of a noun phrase (not a date or a time); ``%`` one that
+has coordinated conjuncts. A pattern's specificity is the number of words it matched (the verb's own code: 0);
+when the most specific match is coded ``---`` the verb codes nothing. Where the pattern does not mark them,
+source and target are left to the extractor (None), except that a pattern ending in a preposition
+(``* MEMOS FROM``, ``* (AGAINST)``) takes that preposition's object as the target, and a target marked before
+the verb with no source (``NOTED + *``) takes the nearest subject before it as the source.
+
+Results: one :class:`PatternMatch` per matching pattern and (source, target) pair the pattern fixes, most
+specific pattern first, forward events before the events back of ``[A:B]``. The first result of the best
+pattern is the one an extractor that uses a single match should take (it expands coordinated actors itself).
 """
 
 from __future__ import annotations
@@ -56,7 +66,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Token
 
-from polybius.actors.dictionaries import content_lines, dictionary_files, dictionary_kind, plural
+from polybius.actors.dictionaries import dictionary_files, dictionary_kind, plural
 from polybius.events.extract import (
     PATTERN_TARGETS,
     PatternMatch,
@@ -71,13 +81,16 @@ SPECIAL_CODES = frozenset({"+++", "###"})  # TABARI "complex" and "discard": no 
 CODE_TEXT = re.compile(r"[A-Za-z0-9?!]+")
 LEXEME = re.compile(r"[(){}|]|[^\s(){}|]+")
 WORD_TEXT = re.compile(r"[A-Za-z0-9'.\-/,!?]+")
-HEADER = re.compile(r"---\s*(?P<name>[^\[]*?)\s*(?P<codes>(?:\[[^\]]*\]\s*)*)(?:---)?\s*")
+HEADER = re.compile(r"---\s*(?P<name>[^\[]*?)\s*(?P<codes>(?:\[[^\]]*\]\s*)*)[-\s]*")
 GROUPS = re.compile(r"\[([^\]]*)\]")
 PATTERN_CODE = re.compile(r"(?P<body>.*?)\s*\[(?P<code>[^\[\]]*)\]\s*")
-VERB_LINE = re.compile(r"(?P<phrase>[^{}\[\]]+?)\s*(?:\{(?P<forms>[^{}]*)\})?\s*(?:\[(?P<code>[^\[\]]*)\])?\s*")
+VERB_LINE = re.compile(
+    r"(?P<phrase>[^{}\[\]]+?)\s*(?:\{(?P<forms>[^{}]*)\})?\s*(?:\[(?P<code>[^\[\]]*)\])?\s*"
+)
 
 # Element kinds
-WORDS, SOURCE, TARGET, COMPOUND, SKIP, PREP, NOUN = "words", "source", "target", "compound", "skip", "prep", "noun"
+WORDS, PREP, NOUN = "words", "prep", "noun"
+SOURCE, TARGET, COMPOUND, SKIP = "source", "target", "compound", "skip"
 SLOTS = {"$": SOURCE, "+": TARGET, "%": COMPOUND, "^": SKIP}
 
 # Matching
@@ -175,7 +188,7 @@ class Transformation:
     """A PETRARCH 2 verb transformation, kept as written (not applied)."""
 
     text: str
-    origin: str
+    line: int
 
 
 @dataclass
@@ -195,10 +208,52 @@ class VerbDictionary:
 
 
 # -- reading: lines ----------------------------------------------------------------------------------------
+def content_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line with content once comments are removed: ``<!-- ... -->`` (also over
+    several lines), lines starting with ``<!``, and ``#`` or ``;`` to the end of the line unless inside a
+    [...] code group (the TABARI code ``[###]`` is not a comment)."""
+    in_comment = False
+    with path.open("rb") as fh:
+        for lineno, data in enumerate(fh, start=1):
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:
+                line = data.decode("latin-1")
+            if in_comment:
+                end = line.find("-->")
+                if end < 0:
+                    continue
+                line, in_comment = line[end + 3 :], False
+            while (start := line.find("<!--")) >= 0:
+                end = line.find("-->", start + 4)
+                if end < 0:
+                    line, in_comment = line[:start], True
+                    break
+                line = line[:start] + " " + line[end + 3 :]
+            if line.lstrip().startswith("<!"):
+                continue
+            line = _strip_line_comment(line.rstrip("\r\n"))
+            if line.strip():
+                yield lineno, line
+
+
+def _strip_line_comment(line: str) -> str:
+    depth = 0
+    for i, c in enumerate(line):
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(0, depth - 1)
+        elif c in "#;" and depth == 0:
+            return line[:i]
+    return line
+
+
 @dataclass
 class _RawSynset:
     name: str
     line: int
+    noplural: bool  # the name ends with "_"
     members: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -232,7 +287,7 @@ def load_verb_dictionary(path: Path | str) -> VerbDictionary:
     if transformations:
         _warn(
             path,
-            transformations[0].origin and int(transformations[0].origin.rsplit(":", 1)[1]),
+            transformations[0].line,
             f"{len(transformations)} verb transformation(s) read but not applied (polybius codes one verb at "
             "a time)",
         )
@@ -256,14 +311,16 @@ def _read_lines(path: Path) -> tuple[list[_RawSynset], list[_RawBlock], list[Tra
             name, *rest = line.split()
             if rest:
                 raise VerbDictionaryError(path, lineno, f"text after the synset name: {line!r}")
-            synset = _RawSynset(_synset_key(name), lineno)
+            synset = _RawSynset(_synset_key(name), lineno, name.endswith("_"))
             synsets.append(synset)
         elif line.startswith("~"):
             if "=" not in line:
                 raise VerbDictionaryError(path, lineno, f"a verb transformation needs '=': {line!r}")
-            transformations.append(Transformation(line[1:].strip(), f"{path.name}:{lineno}"))
+            transformations.append(Transformation(line[1:].strip(), lineno))
         elif not blocks:
-            raise VerbDictionaryError(path, lineno, f"verb or pattern before any '--- VERB [CODE] ---' line: {line!r}")
+            raise VerbDictionaryError(
+                path, lineno, f"verb or pattern before any '--- VERB [CODE] ---' line: {line!r}"
+            )
         elif line.startswith("-"):
             blocks[-1].patterns.append((lineno, line[1:]))
         else:
@@ -277,7 +334,9 @@ def _header(line: str, path: Path, lineno: int) -> _RawBlock:
         raise VerbDictionaryError(path, lineno, f"not a verb block header: {line!r}")
     groups = GROUPS.findall(m["codes"])
     if len(groups) > 1:
-        _warn(path, lineno, f"block header with {len(groups)} code groups: only [{groups[0].strip()}] is used")
+        _warn(
+            path, lineno, f"block header with {len(groups)} code groups: only [{groups[0].strip()}] is used"
+        )
     codes = _codes(groups[0], path, lineno) if groups else NO_EVENT
     return _RawBlock(m["name"].strip(), lineno, codes)
 
@@ -326,18 +385,14 @@ def _member_phrases(member: str, noplural: bool) -> list[tuple[str, ...]]:
 
 def _resolve_synsets(raw: list[_RawSynset], path: Path) -> dict[str, tuple[tuple[str, ...], ...]]:
     by_name: dict[str, _RawSynset] = {}
-    noplural: dict[str, bool] = {}
     for s in raw:
         if s.name in by_name:
-            _warn(path, s.line, f"synset &{s.name} defined again: its members are added to the first definition")
+            _warn(
+                path, s.line, f"synset &{s.name} defined again: its members are added to the first definition"
+            )
             by_name[s.name].members.extend(s.members)
             continue
         by_name[s.name] = s
-        noplural[s.name] = False
-    for lineno, text in content_lines(path):  # the "_" of a name is dropped by _synset_key: look it up again
-        stripped = text.strip()
-        if stripped.startswith("&") and stripped.split()[0].endswith("_"):
-            noplural[_synset_key(stripped.split()[0])] = True
     resolved: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def resolve(name: str, chain: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -356,7 +411,7 @@ def _resolve_synsets(raw: list[_RawSynset], path: Path) -> dict[str, tuple[tuple
             elif any(c in member for c in "[]{}()*$%^&"):
                 raise VerbDictionaryError(path, lineno, f"a synset member holds words only: {member!r}")
             else:
-                found = _member_phrases(member, noplural[name])
+                found = _member_phrases(member, synset.noplural)
                 if not found:
                     raise VerbDictionaryError(path, lineno, "empty synset member")
                 phrases.extend(found)
@@ -418,7 +473,10 @@ def _verb_forms(text: str, block_codes: Codes, block: int, path: Path, lineno: i
     origin = f"{path.name}:{lineno}"
     multi = "_" in phrase or "+" in phrase or " " in phrase
     if not multi:
-        words = [phrase, *(m["forms"].split() if m["forms"] is not None else regular_forms(phrase))]
+        words = [
+            phrase,
+            *(m["forms"].replace(",", " ").split() if m["forms"] is not None else regular_forms(phrase)),
+        ]
         if any("+" in w or "_" in w for w in words):
             raise VerbDictionaryError(path, lineno, f"multi-word form of a one-word verb in {text.strip()!r}")
         return [VerbForm(w.lower(), (), (), codes, block, origin) for w in dict.fromkeys(words)]
@@ -427,7 +485,9 @@ def _verb_forms(text: str, block_codes: Codes, block: int, path: Path, lineno: i
         phrase = "+" + phrase.replace(" ", "_")
     before, verb, after = _split_multi(phrase, path, lineno)
     if m["forms"] is not None:
-        variants = [(before, verb, after)] + [_split_multi(f, path, lineno) for f in m["forms"].split()]
+        variants = [(before, verb, after)] + [
+            _split_multi(f, path, lineno) for f in m["forms"].replace(",", " ").split()
+        ]
     else:
         variants = [(before, v, after) for v in [verb, *regular_forms(verb)]]
     return [VerbForm(v.lower(), b, a, codes, block, origin) for b, v, a in dict.fromkeys(variants)]
@@ -439,7 +499,9 @@ class _Verb:
     glued: bool
 
 
-def _pattern(text: str, synsets: dict[str, tuple[tuple[str, ...], ...]], path: Path, lineno: int) -> VerbPattern:
+def _pattern(
+    text: str, synsets: dict[str, tuple[tuple[str, ...], ...]], path: Path, lineno: int
+) -> VerbPattern:
     m = PATTERN_CODE.fullmatch(text.strip())
     if m is None:
         raise VerbDictionaryError(path, lineno, f"a pattern ends with a [CODE] group: {text.strip()!r}")
@@ -449,6 +511,10 @@ def _pattern(text: str, synsets: dict[str, tuple[tuple[str, ...], ...]], path: P
     codes = _codes(inner, path, lineno)
     body = m["body"].replace("_ ", " ").strip()
     body = body[:-1] if body.endswith("_") else body
+    spaced = re.sub(r"(?<=[^\s_({])\*", " *", re.sub(r"\*(?=[^\s_)}])", "* ", body))
+    if spaced != body:
+        _warn(path, lineno, f"'*' written against a word in {body!r}: read as {spaced!r}")
+        body = spaced
     if body.count("*") != 1:
         raise VerbDictionaryError(path, lineno, f"a pattern has exactly one '*' (the verb): {text.strip()!r}")
     items = _parse_items(LEXEME.findall(body), synsets, path, lineno)
@@ -481,11 +547,11 @@ def _parse_items(
                     break
                 j += 1
             if j >= len(lexemes) or lexemes[j] != close:
-                raise VerbDictionaryError(path, lineno, f"unbalanced {lex!r} in pattern")
+                raise _LeftOut(f"unbalanced {lex!r}")
             out.append(_group(lex, lexemes[i + 1 : j], synsets, path, lineno))
             i = j + 1
         elif lex in (")", "}", "|"):
-            raise VerbDictionaryError(path, lineno, f"stray {lex!r} in pattern")
+            raise _LeftOut(f"stray {lex!r}")
         else:
             out.extend(_word_items(lex, synsets, path, lineno))
             i += 1
@@ -595,18 +661,33 @@ def dictionary_folder(folder: Path | str) -> DictionaryFiles:
 def proper_inflections(lemma: str) -> set[str]:
     """Correct regular forms of an English verb (both spellings where consonant doubling depends on stress)."""
     low = lemma.lower()
-    out = {low, low + "s", low + "ed", low + "ing"}
-    if low.endswith(("s", "x", "z", "ch", "sh", "o")):
-        out.add(low + "es")
-    if len(low) > 1 and low.endswith("y") and low[-2] not in VOWELS:
+    out = {low, low + "ing"}
+    consonant_y = len(low) > 1 and low.endswith("y") and low[-2] not in VOWELS
+    if consonant_y:
         out |= {low[:-1] + "ies", low[:-1] + "ied"}
-    if low.endswith("e"):
-        out |= {low + "d", low[:-1] + "ing"}
+    elif low.endswith(("s", "x", "z", "ch", "sh")):
+        out |= {low + "es", low + "ed"}
+    elif low.endswith("o"):
+        out |= {low + "es", low + "s", low + "ed"}
+    elif low.endswith("e"):
+        out |= {low + "s", low + "d"}
+    else:
+        out |= {low + "s", low + "ed"}
     if low.endswith("ie"):
+        out.discard(low + "ing")
         out.add(low[:-2] + "ying")
-    if low.endswith("c"):
+    elif low.endswith("e") and not low.endswith(("ee", "ye", "oe")):
+        out.discard(low + "ing")
+        out.add(low[:-1] + "ing")
+    if low.endswith("c"):  # panic: panicked, panicking
+        out -= {low + "ed", low + "ing"}
         out |= {low + "ked", low + "king"}
-    if len(low) > 2 and low[-1] not in VOWELS | {"w", "x", "y"} and low[-2] in VOWELS and low[-3] not in VOWELS:
+    if (
+        len(low) > 2
+        and low[-1] not in VOWELS | {"c", "w", "x", "y"}
+        and low[-2] in VOWELS
+        and low[-3] not in VOWELS
+    ):
         out |= {low + low[-1] + "ed", low + low[-1] + "ing"}
     return out
 
@@ -620,6 +701,17 @@ def plausible_form(text: str, lemma: str) -> bool:
     stems = {lemma, lemma[:-1], lemma + lemma[-1:]}
     suffixes = ("s", "es", "d", "ed", "ing", "ies", "ied")
     return not any(text == s + suf for s in stems for suf in suffixes)
+
+
+def noun_head(tok: Token) -> Token | None:
+    """The noun a matched word belongs to: itself, or the noun it modifies ("diplomatic" -> "ties")."""
+    for _ in range(3):
+        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in ("compound", "amod"):
+            return tok
+        if tok.dep_ not in ("amod", "compound", "nummod", "advmod") or tok.head is tok:
+            break
+        tok = tok.head
+    return tok if tok.pos_ in ("NOUN", "PROPN") else None
 
 
 def is_np_head(tok: Token) -> bool:
@@ -771,15 +863,22 @@ def regions(verb: Token) -> tuple[set[int], set[int]]:
 
 
 def syntactic_targets(verb: Token, event_nouns: Sequence[Token]) -> list[Token]:
-    """Where the extractor looks for a pattern's target when the pattern leaves it to syntax."""
+    """Where the extractor looks for a pattern's target when the pattern leaves it to syntax (dates and times
+    left out): the targets of the events a [A:B] code makes back."""
     anchors = [verb, *event_nouns]
     for slot in PATTERN_TARGETS:
         if slot == "dobj":
             found = [t for t in direct_objects(verb) if t not in event_nouns]
         elif slot == "dative":
-            found = [t for c in verb.children if c.dep_ in ("dative", "iobj") and c.pos_ != "ADP" for t in conjuncts(c)]
+            found = [
+                t
+                for c in verb.children
+                if c.dep_ in ("dative", "iobj") and c.pos_ != "ADP"
+                for t in conjuncts(c)
+            ]
         else:
             found = [t for a in anchors for t in prep_objects(a, slot)]
+        found = [t for t in found if t.ent_type_ not in TIME_ENTS]
         if found:
             return found
     return []
@@ -799,10 +898,7 @@ class VerbPatternMatcher:
             if not ok:
                 continue
             found = [
-                (d, f)
-                for d in self.dictionaries
-                for f in d.forms.get(key, ())
-                if self._neighbours(verb, f)
+                (d, f) for d in self.dictionaries for f in d.forms.get(key, ()) if self._neighbours(verb, f)
             ]
             if found:
                 most = max(len(f.before) + len(f.after) for _, f in found)
@@ -852,10 +948,13 @@ class VerbPatternMatcher:
     def _match_pattern(
         pattern: VerbPattern, left: _Scope, right: _Scope, start: int, end: int
     ) -> _Found | None:
-        for _, found_after in right.sequence(pattern.after, end, 1):
-            for _, found_before in left.sequence(pattern.before, start, -1, pattern.verb_glued):
-                return found_before.plus(found_after)
-        return None
+        found_after = next((f for _, f in right.sequence(pattern.after, end, 1)), None)
+        if found_after is None:
+            return None
+        found_before = next(
+            (f for _, f in left.sequence(pattern.before, start, -1, pattern.verb_glued)), None
+        )
+        return None if found_before is None else found_before.plus(found_after)
 
     def _results(self, verb: Token, hit: _Hit) -> list[PatternMatch]:
         """One PatternMatch per (source, target) pair the hit fixes, forward events first; the first one is
@@ -864,9 +963,13 @@ class VerbPatternMatcher:
         slots: dict[str, Token] = {}
         for kind, tok in found.slots:
             slots.setdefault(kind, tok)
-        nouns = tuple(t for t in found.literal if t.pos_ in ("NOUN", "PROPN") and t.i > verb.i)
+        nouns = tuple(
+            dict.fromkeys(h for t in found.literal if t.i > verb.i if (h := noun_head(t)) is not None)
+        )
         source, target = slots.get(SOURCE), slots.get(TARGET)
         compound = slots.get(COMPOUND)
+        if target is None and compound is None and hit.pattern is not None:
+            target = self._closing_preposition(verb, hit.pattern, found)
         pairs: list[tuple[Token | None, Token | None]]
         if compound is not None and compound.i < verb.i and source is None and target is None:
             members = conjuncts(compound)
@@ -895,6 +998,20 @@ class VerbPatternMatcher:
                 back += [(b, a) for a in ss for b in ts if a is not b]
             out += [PatternMatch(hit.codes.reverse, hit.origin, found.words, s, t, nouns) for s, t in back]
         return out
+
+    @staticmethod
+    def _closing_preposition(verb: Token, pattern: VerbPattern, found: _Found) -> Token | None:
+        """A pattern that ends in a preposition ("* &TIETYPES_MEMOS FROM", "* (AGAINST)") names where its
+        target is: the object of that preposition."""
+        if not pattern.after or pattern.after[-1].kind not in (WORDS, PREP) or pattern.after[-1].parts[1:]:
+            return None
+        after = [t for t in found.literal if t.i > verb.i]
+        if not after:
+            return None
+        last = max(after, key=lambda t: t.i)
+        if last.pos_ != "ADP":
+            return None
+        return next((c for c in last.children if c.dep_ in ("pobj", "pcomp") and is_np_head(c)), None)
 
     @staticmethod
     def _subject_before(verb: Token, target: Token) -> Token | None:
