@@ -174,3 +174,43 @@ def test_help_explains_every_option(capsys):
         for line in out.splitlines():
             if line.strip().startswith("--") and "  " in line.strip():
                 assert len(line.strip().split("  ", 1)[1].strip()) > 3, line
+
+
+PETRARCH = ROOT.parent / "shared" / "reference" / "petrarch"
+needs_petrarch = pytest.mark.skipif(not PETRARCH.exists(), reason="../shared/reference/petrarch is absent")
+SAMPLES = ROOT / "src" / "polybius" / "data" / "samples"
+
+
+@needs_petrarch
+def test_phoenix_dictionaries_code_the_samples(capsys):
+    rc, out, err = run(
+        capsys, "code", str(SAMPLES / "text"), str(SAMPLES / "articles.jsonl"),
+        "--dictionaries", str(PETRARCH / "phoenix"),
+    )  # fmt: skip
+    assert rc == 0 and "coded 21 documents" in err and "0 errors" in err
+    records = [json.loads(ln) for ln in out.splitlines()]
+    assert len(records) > 50
+    for r in records:
+        validate(r)
+    assert any(r["rule"].startswith("CAMEO.2.0.txt") for r in records)
+
+
+@needs_petrarch
+def test_bench_petrarch_prints_its_tables(capsys):
+    rc, out, _ = run(
+        capsys, "bench", "petrarch", str(PETRARCH / "PETR.UnitTest.records.xml"),
+        "--dictionaries", str(PETRARCH / "validate"),
+    )  # fmt: skip
+    assert rc == 0
+    assert "| polybius + PETR.Validate.verbs.txt | 284 |" in out and "| SYNSET |" in out
+
+
+def test_only_imported_actors(tmp_path, capsys):
+    (tmp_path / "mine.actors.txt").write_text("FREDONIA_ [FRD]\nSYLVANIA_ [SYL]\n", encoding="utf-8")
+    f = tmp_path / "a.txt"
+    f.write_text("Fredonia praised Sylvania. Russia praised China.", encoding="utf-8")
+    rc, out, _ = run(capsys, "code", str(f), "--dictionaries", str(tmp_path), "--no-builtin-kb")
+    codes = [(r["source"]["code"], r["target"]["code"]) for r in map(json.loads, out.splitlines())]
+    assert rc == 0 and codes == [("FRD", "SYL")]
+    rc, _, err = run(capsys, "code", str(f), "--no-builtin-kb")
+    assert rc == 2 and "needs actor dictionaries" in err

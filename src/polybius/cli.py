@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -119,6 +120,11 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         "are read as --actors, its *.verbs.txt and CAMEO*.txt as --verbs",
     )
     g.add_argument(
+        "--no-builtin-kb",
+        action="store_true",
+        help="resolve actors with the --actors/--dictionaries files only, without the built-in knowledge base",
+    )
+    g.add_argument(
         "--no-builtin-lexicon",
         action="store_true",
         help="code with the --lexicon files only, without the built-in lexicon",
@@ -180,6 +186,8 @@ def dictionary_options(args: argparse.Namespace) -> tuple[tuple[str, ...], tuple
 
 def options_from(args: argparse.Namespace) -> Options:
     actors, verbs = dictionary_options(args)
+    if args.no_builtin_kb and not actors:
+        raise CliError("--no-builtin-kb needs actor dictionaries (--actors or --dictionaries)")
     if args.no_builtin_lexicon and not args.lexicon and not verbs:
         raise CliError("--no-builtin-lexicon needs at least one --lexicon or verb dictionary")
     return Options(
@@ -190,6 +198,7 @@ def options_from(args: argparse.Namespace) -> Options:
         builtin_lexicon=not args.no_builtin_lexicon,
         actors=actors,
         verbs=verbs,
+        builtin_kb=not args.no_builtin_kb,
     )
 
 
@@ -417,10 +426,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.func
+    with warnings.catch_warnings():
+        # irregular lines of imported dictionaries are reported as one line each (none with --quiet)
+        warnings.simplefilter("ignore" if getattr(args, "quiet", False) else "default")
+        warnings.showwarning = one_line_warning  # restored when the block ends
+        return run_command(handler, args)
+
+
+def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except (CliError, StoreError, ModelError, ValueError, OSError) as exc:

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from polybius.actors.dictionaries import Discards, load_dictionaries
-from polybius.actors.kb import default_kb, load_kb
+from polybius.actors.kb import KnowledgeBase, default_kb, load_kb
 from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
 from polybius.events.extract import EventExtractor
@@ -45,6 +45,7 @@ class Options:
     lexicons: tuple[str, ...] = field(default=())  # extra lexicon YAML files or folders
     builtin_lexicon: bool = True  # False: only the lexicons given (e.g. a user's own complete lexicon)
     actors: tuple[str, ...] = field(default=())  # TABARI/PETRARCH actor, agent, discard dictionaries
+    builtin_kb: bool = True  # False: actors only from the `actors` dictionaries (PETRARCH's behaviour)
     verbs: tuple[str, ...] = field(default=())  # TABARI/PETRARCH/Phoenix verb pattern dictionaries
     strict_codes: bool = True  # False: keep event codes outside CAMEO (WEIS-style test dictionaries)
 
@@ -57,8 +58,9 @@ class Coder:
         self.nlp = nlp if nlp is not None else load_model(options.model)
         ontology = default_ontology()
         self.discards = Discards()
-        if options.actors:
-            self.kb = load_kb()  # a private copy: imported names are added to it
+        if options.actors or not options.builtin_kb:
+            # a private knowledge base: the built-in one copied (or an empty one), imported names added
+            self.kb = load_kb() if options.builtin_kb else KnowledgeBase()
             extra, self.discards = load_dictionaries(Path(p) for p in options.actors)
             self.kb.extend(extra)
         else:
@@ -68,7 +70,7 @@ class Coder:
         self.extractor = EventExtractor(
             lexicon,
             ontology,
-            Resolver(self.kb, locate=gazetteer_country),
+            Resolver(self.kb, locate=gazetteer_country if options.builtin_kb else None),
             load_modality(),
             discards=self.discards,
             matchers=matchers,

@@ -270,6 +270,8 @@ class Resolver:
                 dict_entry = self.dict_entry(m.entries, ctx.date)
                 if dict_entry is None:
                     continue
+                if dict_entry.country and not dict_entry.sector and not (m.start <= head.i < m.end):
+                    continue  # a place-like name modifying the head ("Calenardhon government"): words decide
                 if dict_entry.code == NULL_CODE:
                     return None  # the dictionary knows this name and says it is no actor
                 actor = Actor(

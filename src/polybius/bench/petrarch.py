@@ -272,9 +272,12 @@ def run(
                 verbs=tuple(str(p) for p in files.verbs),
                 strict_codes=False,
                 builtin_lexicon=False,
+                builtin_kb=False,
             )
         )
-        lexicon_coder = Coder(Options(model=model, actors=actors), nlp=main.nlp) if builtin else None
+        lexicon_coder = (
+            Coder(Options(model=model, actors=actors, builtin_kb=False), nlp=main.nlp) if builtin else None
+        )
     verbs_name = ", ".join(p.name for p in files.verbs)
     total, by_category = score(records, code_records(main, records, records_path.name))
     rows = [total.row(f"polybius + {verbs_name}")]

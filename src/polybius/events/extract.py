@@ -199,21 +199,33 @@ class EventExtractor:
                 best = Match(entry, tok, nouns)
         return best
 
-    def match_patterns(self, tok: Token) -> Match | None:
-        """The most specific match of the imported verb patterns at this verb, as a lexicon-like Match."""
+    def match_patterns(self, tok: Token) -> list[Match]:
+        """The imported verb patterns' matches at this verb: every match of the most specific pattern (a
+        pattern may code both directions, `[A:B]`, or several compound actors), as lexicon-like Matches."""
         found = [pm for matcher in self.matchers for pm in matcher.match(tok)]
         if not found:
-            return None
-        pm = max(found, key=lambda p: p.specificity)
-        entry = LexEntry(code=pm.code, verbs=(tok.lemma_.lower(),), target=PATTERN_TARGETS, origin=pm.rule)
-        return Match(entry, tok, pm.event_nouns, pm.source, pm.target, pattern=True)
+            return []
+        top = max(found, key=lambda p: p.specificity)
+        best = [pm for pm in found if pm.rule == top.rule and pm.specificity == top.specificity]
+        return [
+            Match(
+                LexEntry(code=pm.code, verbs=(tok.lemma_.lower(),), target=PATTERN_TARGETS, origin=pm.rule),
+                tok,
+                pm.event_nouns,
+                pm.source,
+                pm.target,
+                pattern=True,
+            )
+            for pm in best
+        ]
 
     def match_noun(self, tok: Token) -> Match | None:
         entries = self.lexicon.by_noun.get(tok.lemma_.lower()) or self.lexicon.by_noun.get(tok.lower_)
         return Match(entries[0], tok, (tok,)) if entries else None
 
     # -- arguments -----------------------------------------------------------------------------------------
-    def target_heads(self, m: Match, nominal: bool = False) -> list[Token]:
+    def target_slots(self, m: Match, nominal: bool = False) -> Iterator[list[Token]]:
+        """Candidate target heads, slot by slot in the entry's order ("dobj", "dative", prepositions)."""
         tok, entry = m.predicate, m.entry
         anchors = [tok, *m.event_nouns]
         if nominal and tok.dep_ in OBJECT_DEPS:
@@ -231,9 +243,9 @@ class EventExtractor:
                 ]
             else:
                 found = [t for a in anchors for t in prep_objects(a, slot)]
+            found = [t for t in found if t.ent_type_ not in ("DATE", "TIME")]  # "on Monday" is no target
             if found:
-                return found
-        return []
+                yield found
 
     def noun_sources(self, noun: Token) -> list[Token]:
         poss = [c for c in noun.children if c.dep_ == "poss"]
@@ -274,18 +286,23 @@ class EventExtractor:
         consumed: set[int] = set()
         for tok in sent:
             if tok.pos_ == "VERB":
-                m = self.match_patterns(tok) if self.matchers else None
-                m = m or self.match_verb(tok)
-                if m is None:
+                matches = self.match_patterns(tok) if self.matchers else []
+                if not matches:
+                    lexical = self.match_verb(tok)
+                    matches = [lexical] if lexical is not None else []
+                if not matches:
                     continue
                 # nouns the matched verb governs are its arguments, not events of their own:
                 # "rejected talks with Y" is a rejection, not talks
-                consumed.update(t.i for t in m.event_nouns)
+                consumed.update(t.i for m in matches for t in m.event_nouns)
                 consumed.update(t.i for t in direct_objects(tok))
                 consumed.update(
                     p.i for c in tok.children if c.dep_ == "prep" for p in prep_objects(tok, c.lower_)
                 )
-                events.extend(self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=False))
+                for m in matches:
+                    events.extend(
+                        self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=False)
+                    )
         for tok in sent:
             if tok.pos_ == "NOUN" and tok.i not in consumed:
                 m = self.match_noun(tok)
@@ -311,12 +328,15 @@ class EventExtractor:
         if nominal:
             noun = m.predicate
             governing = noun.head if noun.dep_ in OBJECT_DEPS else noun
-        state = modality(governing, self.words) if governing.pos_ in ("VERB", "AUX") else ASSERTED
+        if m.pattern:
+            state = ASSERTED  # imported patterns carry their own negation and modal words, as in PETRARCH
+        else:
+            state = modality(governing, self.words) if governing.pos_ in ("VERB", "AUX") else ASSERTED
         code = entry.code
         if state == INTENT:
             if entry.intent:
                 code = entry.intent
-            elif self.ontology.root(entry.code) not in ("03",):
+            elif entry.code[:2] != "03":
                 return  # a plan to act that the lexicon gives no intent code for: not an event yet
         elif state == THREAT:
             if not entry.threat:
@@ -339,9 +359,18 @@ class EventExtractor:
         sources = self.resolve_all(source_heads, ctx, mentions)
         if not sources:
             return
-        found_targets = conjuncts(m.target) if m.target is not None else self.target_heads(m, nominal)
-        target_heads = [t for t in found_targets if t not in source_heads]
-        targets = self.resolve_all(target_heads, ctx, mentions)
+        slots = [conjuncts(m.target)] if m.target is not None else self.target_slots(m, nominal)
+        target_heads: list[Token] = []
+        targets: list[tuple[Token, Actor]] = []
+        for slot in slots:  # the first slot that names an actor; "met on Monday with Rice" skips "on Monday"
+            heads = [t for t in slot if t not in source_heads]
+            if not heads:
+                continue
+            target_heads = target_heads or heads  # the first candidates, for the fallbacks below
+            targets = self.resolve_all(heads, ctx, mentions)
+            if targets:
+                target_heads = heads
+                break
         if not targets and target_heads:
             # "endorsed parts of a proposal from Bush": the object is a thing; its owner is the target
             for h in target_heads:
