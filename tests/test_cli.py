@@ -214,3 +214,18 @@ def test_only_imported_actors(tmp_path, capsys):
     assert rc == 0 and codes == [("FRD", "SYL")]
     rc, _, err = run(capsys, "code", str(f), "--no-builtin-kb")
     assert rc == 2 and "needs actor dictionaries" in err
+
+
+def test_actor_explains_a_decision(capsys):
+    rc, out, _ = run(capsys, "actor", "Dmitry Medvedev", "--date", "2009-03-03")
+    assert rc == 0 and "RUSGOV" in out and "leaders.tsv" in out and "holds at the date" in out
+    rc, out, _ = run(capsys, "actor", "Russian troops")
+    assert rc == 0 and "RUSMIL" in out and "role noun" in out
+    rc, out, _ = run(capsys, "actor", "Xyzzy Quux")
+    assert rc == 1 and "no actor" in out
+
+
+def test_actor_with_an_imported_dictionary(tmp_path, capsys):
+    (tmp_path / "mine.actors.txt").write_text("BORIS_VELNAK_\n\t[ZRKGOV 080101-091231]\n", encoding="utf-8")
+    rc, out, _ = run(capsys, "actor", "Boris Velnak", "--date", "2009-01-01", "--actors", str(tmp_path))
+    assert rc == 0 and "ZRKGOV" in out and "imported dictionary mine.actors.txt" in out

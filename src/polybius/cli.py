@@ -1,4 +1,4 @@
-"""The command line: `polybius ingest | code | events | export | summary | demo | bench`."""
+"""The command line: `polybius ingest | code | events | export | summary | demo | actor | bench`."""
 
 from __future__ import annotations
 
@@ -343,6 +343,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_actor(args: argparse.Namespace) -> int:
+    from polybius.actors.explain import describe, explain
+    from polybius.pipeline import Coder
+
+    coder = Coder(options_from(args))
+    result = explain(args.name, args.date, coder.extractor.resolver, coder.nlp)
+    print("\n".join(describe(result, coder.kb)))
+    return 0 if result.actor is not None else 1
+
+
 def cmd_bench_petrarch(args: argparse.Namespace) -> int:
     return petrarch_bench.run(
         Path(args.records), Path(args.dictionaries), args.builtin, args.model, args.misses
@@ -411,6 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     add_coding_options(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "actor",
+        help="explain how a name resolves to an actor at a date",
+        description="Resolve NAME as the coder would (built-in knowledge base plus any --actors dictionaries) "
+        "and print the code, country, sector, canonical name and where the decision came from, with every "
+        "entry weighed. Exit status 1 when the name resolves to no actor.",
+    )
+    p.add_argument("name", metavar="NAME", help='a name or phrase, e.g. "Dmitry Medvedev" or "Russian troops"')
+    p.add_argument("--date", type=iso_date, help="the article's date (YYYY-MM-DD); roles change with it")
+    add_coding_options(p)
+    p.set_defaults(func=cmd_actor)
 
     p = sub.add_parser("bench", help="benchmarks on published test sets", description="Benchmarks.")
     bench = p.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="BENCHMARK")

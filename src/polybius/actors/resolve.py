@@ -384,6 +384,7 @@ class Resolver:
         if head_sector:
             # "Moscow's envoy": envoy decides the sector; the capital just gives the country.
             sector = head_sector
+            how = f"{how}+role"  # the role noun decided the sector
             if country is None:
                 country = self._located_in(head)  # "police in Kabul", "people in Kirkuk"
         if country is None and sector is None:

@@ -36,7 +36,7 @@ FEATURES = (
     "nominal",  # coded from an event noun ("talks between ...")
     "pattern",  # coded by an imported verb pattern
 )
-INFERRED = ("text:earlier", "text:main-country", "text:dateline")
+INFERRED = ("text:earlier", "text:main-country")  # context, not the words themselves, gave the country
 
 
 def features(
