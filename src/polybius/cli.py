@@ -278,7 +278,12 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     if not rows:
         print("no events")
         return
-    cells = [[str(r[c] if r[c] is not None else "-") for c in TABLE_COLUMNS] for r in rows]
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    cells = [[cell(r[c]) for c in TABLE_COLUMNS] for r in rows]
     for row in cells:
         row[-1] = row[-1][:70]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(TABLE_COLUMNS)]
