@@ -74,9 +74,8 @@ def test_people_resolved_at_each_articles_date(seeds, coder):
         ("Vladimir Putin", date(2008, 3, 18), "RUSGOV"),
     ]:
         assert explain(text, day, resolver, coder.nlp).actor.code == code, text
-    ctx_text = "Jeffrey Feltman would go to Damascus with Dan Shapiro of the White House's national security council."
     shapiro = explain("Dan Shapiro of the White House's national security council", None, resolver, coder.nlp)
-    assert shapiro.actor.code == "USAGOV", ctx_text
+    assert shapiro.actor.code == "USAGOV"
 
 
 def test_dates_and_places(seeds):
