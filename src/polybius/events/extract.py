@@ -407,7 +407,9 @@ class EventExtractor:
             return
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
-            if target is None and entry.target and self._needs_recipient(code):
+            if target is None and entry.target and self._needs_recipient(code) and not target_heads:
+                # a recipient the type needs and the sentence does not name; one that is named but not
+                # resolved ("granted asylum to Julian Assange") keeps the event, with target null
                 continue
             if target is not None and target.code == source.code:
                 # the story's main country given to an unnamed actor ("the two Cabinet members traveled to
