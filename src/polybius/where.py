@@ -19,7 +19,6 @@ precise wins (city, then region or state, then country), then the nearest to the
 
 from __future__ import annotations
 
-import csv
 import gc
 import math
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from spacy.tokens import Span, Token
 
+from polybius.actors.kb import read_tsv, split_multi
 from polybius.models import Location
 from polybius.when import clause_chain, clause_tokens, tree_distance
 
@@ -192,30 +192,18 @@ def context_bonus(place: Place, qualifiers: Sequence[Place], doc_countries: Sequ
 
 # -- loading --------------------------------------------------------------------------------------------------
 def read_places(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = [c for c in PLACES_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: missing columns {', '.join(missing)}")
-        rows = []
-        for lineno, row in enumerate(reader, start=2):
-            if None in row or any(v is None for v in row.values()):
-                raise ValueError(f"{path}:{lineno}: wrong number of columns")
-            if row["feature"] not in FEATURES:
-                raise ValueError(f"{path}:{lineno}: feature must be one of {', '.join(sorted(FEATURES))}")
-            for col in ("lat", "lon"):
-                try:
-                    value = float(row[col])
-                except ValueError as exc:
-                    raise ValueError(f"{path}:{lineno}: bad {col} {row[col]!r}") from exc
-                if abs(value) > (90 if col == "lat" else 180):
-                    raise ValueError(f"{path}:{lineno}: {col} out of range")
-            rows.append(row)
-        return rows
-
-
-def split_multi(cell: str) -> list[str]:
-    return [v.strip() for v in cell.split("|") if v.strip()]
+    rows = read_tsv(path, PLACES_COLUMNS)
+    for lineno, row in enumerate(rows, start=2):
+        if row["feature"] not in FEATURES:
+            raise ValueError(f"{path}:{lineno}: feature must be one of {', '.join(sorted(FEATURES))}")
+        for col in ("lat", "lon"):
+            try:
+                value = float(row[col])
+            except ValueError as exc:
+                raise ValueError(f"{path}:{lineno}: bad {col} {row[col]!r}") from exc
+            if abs(value) > (90 if col == "lat" else 180):
+                raise ValueError(f"{path}:{lineno}: {col} out of range")
+    return rows
 
 
 class _Builder:
@@ -319,17 +307,13 @@ def _build(places_path: Path | None, countries_path: Path | None) -> Gazetteer:
 
 def add_kb_countries(b: _Builder, path: Path, countries: dict[str, Place]) -> None:
     """Index the knowledge base's country names and aliases (not its metonyms)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if not {"iso3", "name", "aliases"} <= set(reader.fieldnames or []):
-            return
-        for row in reader:
-            place = countries.get(row["iso3"] or "")
-            if place is None or row["name"] is None:
-                continue
-            for alias in [row["name"], *split_multi(row["aliases"] or "")]:
-                if place_key(alias) not in b.index:  # places.tsv and geonames rows come first
-                    b.add(alias, place, COUNTRY_PRIOR - 0.5)
+    for row in read_tsv(path, ("iso3", "name", "aliases")):
+        place = countries.get(row["iso3"])
+        if place is None:
+            continue
+        for alias in [row["name"], *split_multi(row["aliases"])]:
+            if place_key(alias) not in b.index:  # places.tsv and geonames rows come first
+                b.add(alias, place, COUNTRY_PRIOR - 0.5)
 
 
 @cache

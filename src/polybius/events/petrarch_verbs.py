@@ -66,7 +66,13 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Token
 
-from polybius.actors.dictionaries import dictionary_files, dictionary_kind, plural
+from polybius.actors.dictionaries import (
+    DictionaryError,
+    DictionaryWarning,
+    dictionary_files,
+    dictionary_kind,
+    plural,
+)
 from polybius.events.extract import (
     PATTERN_TARGETS,
     PatternMatch,
@@ -103,16 +109,11 @@ SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 VOWELS = frozenset("aeiou")
 
 
-class VerbDictionaryError(ValueError):
+class VerbDictionaryError(DictionaryError):
     """A verb dictionary line that cannot be understood."""
 
-    def __init__(self, path: Path, line: int, message: str) -> None:
-        super().__init__(f"{path.name}:{line}: {message}")
-        self.path = path
-        self.line = line
 
-
-class VerbDictionaryWarning(UserWarning):
+class VerbDictionaryWarning(DictionaryWarning):
     """An irregular verb dictionary line that was read in a stated way."""
 
 
