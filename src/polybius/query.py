@@ -31,24 +31,18 @@ def _where(f: EventFilter) -> tuple[str, list[Any]]:
         if value:
             clauses.append(f"({side}_country = ? OR starts_with({side}_code, ?))")
             params += [value.upper(), value.upper()]
-    if f.since:
-        clauses.append("date >= ?")
-        params.append(f.since)
-    if f.until:
-        clauses.append("date <= ?")
-        params.append(f.until)
-    if f.cameo:
-        clauses.append("starts_with(cameo, ?)")
-        params.append(f.cameo)
-    if f.quad_class:
-        clauses.append("quad_class = ?")
-        params.append(f.quad_class)
-    if f.doc_id:
-        clauses.append("doc_id = ?")
-        params.append(f.doc_id)
-    if f.min_confidence:
-        clauses.append("confidence >= ?")
-        params.append(f.min_confidence)
+    simple = (
+        ("date >= ?", f.since),
+        ("date <= ?", f.until),
+        ("starts_with(cameo, ?)", f.cameo),
+        ("quad_class = ?", f.quad_class),
+        ("doc_id = ?", f.doc_id),
+        ("confidence >= ?", f.min_confidence or None),
+    )
+    for sql, value in simple:
+        if value is not None and value != "":
+            clauses.append(sql)
+            params.append(value)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
