@@ -138,7 +138,7 @@ def test_code_fields() -> None:
     assert code_fields("RUS") == ("RUS", None)
     assert code_fields("IGOUNO") == ("IGO", None)
     assert code_fields("NGOHRIAMN") == ("NGO", None)
-    assert code_fields("IMGMOSALQ") == (None, None)
+    assert code_fields("IMGMOSALQ") == ("IMG", None)  # international militarized group
     assert code_fields("MNCUSA") == (None, None)
     assert code_fields("ELI") == (None, "ELI")
     assert code_fields("HINRAD") == (None, "HIN")

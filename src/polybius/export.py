@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import duckdb
 
+from polybius.actors.kb import NON_STATE
 from polybius.query import EventFilter, _where, event_rows, to_record
 from polybius.store import EVENT_COLUMNS
 
@@ -45,7 +46,7 @@ def gdelt_id(event_id: str) -> int:
 
 
 def known_group(code: str | None) -> str:
-    return code[3:6] if code and code[:3] in ("IGO", "NGO") else ""
+    return code[3:6] if code and code[:3] in NON_STATE else ""
 
 
 def gdelt_row(row: dict[str, Any], doc: dict[str, Any]) -> list[Any]:
@@ -64,7 +65,7 @@ def gdelt_row(row: dict[str, Any], doc: dict[str, Any]) -> list[Any]:
         rec[f"Actor{n}Code"] = row[f"{side}_code"]
         rec[f"Actor{n}Name"] = (row[f"{side}_name"] or "").upper()
         rec[f"Actor{n}CountryCode"] = (
-            row[f"{side}_country"] if row[f"{side}_country"] not in ("IGO", "NGO") else ""
+            row[f"{side}_country"] if row[f"{side}_country"] not in NON_STATE else ""
         )
         rec[f"Actor{n}KnownGroupCode"] = known_group(row[f"{side}_code"])
         rec[f"Actor{n}Type1Code"] = row[f"{side}_sector"] or ""

@@ -63,7 +63,7 @@ class Actor:
     """A resolved actor: CAMEO composite code plus its parts."""
 
     code: str  # e.g. RUSGOV, USAMIL, IGOUNO
-    country: str | None  # ISO3, "IGO", "NGO" or None when unknown
+    country: str | None  # ISO3, "IGO", "NGO", "IMG" or None when unknown
     sector: str | None  # CAMEO agent code (GOV, MIL, ...) or None
     name: str  # canonical name ("Russia", "Vladimir Putin", "United Nations")
     text: str = ""  # the words as matched in the sentence

@@ -47,7 +47,7 @@ NULL_CODE = "---"
 TWO_DIGIT_PIVOT = 30  # YYMMDD: YY <= 30 -> 20YY, otherwise 19YY
 
 # First three letters of a code that are not a country (or region): transnational actor types ...
-TRANSNATIONAL = {"IGO": "IGO", "NGO": "NGO", "IMG": None, "MNC": None, "NGM": None, "UIS": None}
+TRANSNATIONAL = {"IGO": "IGO", "NGO": "NGO", "IMG": "IMG", "MNC": None, "NGM": None, "UIS": None}
 # ... and CAMEO role and religion codes that can open a code of their own ([ELI], [MED], [HINRAD]).
 ROLE_CODES = frozenset(
     "AGR BUS COP CRM CVL DEV EDU ELI ENV GOV HLH HRI JUD LAB".split()

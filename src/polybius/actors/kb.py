@@ -17,6 +17,9 @@ from pathlib import Path
 import yaml
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+# CAMEO's country-level codes for actors that belong to no one state: organisations and international
+# militarized groups (Islamic State, al-Qaeda)
+NON_STATE = ("IGO", "NGO", "IMG")
 SPACES = re.compile(r"\s+")
 HYPHEN = re.compile(r"\s*[-‐‑–]\s*")
 FIRST_WORD = re.compile(r"[\s\-]")
@@ -173,6 +176,8 @@ def load_orgs(kb: KnowledgeBase, path: Path, kind: str) -> None:
     cols = ["code", "name", "aliases", "country", "sector"]
     for row in read_tsv(path, cols):
         country = row["country"] or None
+        if country is None and row["code"][:3] in NON_STATE:
+            country = row["code"][:3]
         if kind == "igo" and country not in ("IGO", "NGO"):
             raise ValueError(f"{path}: {row['code']}: country must be IGO or NGO")
         entry = Entry(

@@ -16,14 +16,14 @@ from pathlib import Path
 import yaml
 from spacy.tokens import Doc, Span, Token
 
-from polybius.actors.kb import Entry, KnowledgeBase, name_key
+from polybius.actors.kb import NON_STATE, Entry, KnowledgeBase, name_key
 from polybius.models import Actor
 
 # Children that are not part of the argument itself.
 SKIP_DEPS = frozenset(
     {"conj", "cc", "relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "punct", "advmod"}
 )
-KEEP_PREPS = frozenset({"of", "from"})
+KEEP_PREPS = frozenset({"of", "from", "by"})  # "officials of X", "envoy from X", "an attack by X"
 ACTOR_WORDS = Path(__file__).resolve().parents[1] / "data" / "actor_words.yaml"
 ROLE_ORDER = {
     "head_of_state_and_government": 0,
@@ -337,7 +337,7 @@ class Resolver:
             for m in inside
             for e in m.entries
             if e.kind in ("igo", "group")
-            or (e.kind == "dict" and e.code != NULL_CODE and e.country in (None, "IGO", "NGO"))
+            or (e.kind == "dict" and e.code != NULL_CODE and e.country in (None, *NON_STATE))
         ]
         if not orgs:
             return None
