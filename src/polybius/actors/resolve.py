@@ -141,6 +141,22 @@ def argument_tokens(head: Token) -> list[Token]:
     return sorted(tokens, key=lambda t: t.i)
 
 
+def title_words(head: Token) -> list[Token]:
+    """Nouns that describe the head: its appositions and the compounds of its title, nearest first."""
+    found: list[Token] = []
+    frontier = [c for c in head.children if c.dep_ in ("appos", "compound", "nmod")]
+    while frontier:
+        frontier.sort(key=lambda t: -t.i if t.i < head.i else t.i)
+        nxt = []
+        for t in frontier:
+            if t.pos_ in ("NOUN", "PROPN"):
+                found.append(t)
+            if t.dep_ in ("compound", "nmod"):
+                nxt.extend(c for c in t.children if c.dep_ in ("compound", "nmod", "amod"))
+        frontier = nxt
+    return found
+
+
 def name_tokens(head: Token) -> list[Token]:
     """The head with its compound/flat name parts ("Dmitry Medvedev", "Mr Feltman")."""
     parts = [c for c in head.lefts if c.dep_ in ("compound", "flat") and c.pos_ == "PROPN"]
@@ -375,12 +391,12 @@ class Resolver:
             how = "gazetteer" if country else how
         head_sector = self.sector_of(head)
         if head_sector is None:
-            # a title or apposition describing the head: "Ambassador Riyad Mansour", "Feltman, the ... diplomat"
-            for t in head.children:
-                if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("appos", "compound", "nmod"):
-                    head_sector = self.sector_of(t)
-                    if head_sector:
-                        break
+            # a title or apposition describing the head, nearest first: "Ambassador Riyad Mansour",
+            # "Feltman, the ... diplomat", "Senate Majority Leader Mitch McConnell"
+            for t in title_words(head):
+                head_sector = self.sector_of(t)
+                if head_sector:
+                    break
         if head_sector:
             # "Moscow's envoy": envoy decides the sector; the capital just gives the country.
             sector = head_sector
