@@ -52,7 +52,9 @@ class Match:
     entry: LexEntry
     predicate: Token
     event_nouns: tuple[Token, ...]  # the object nouns the entry required ("sanctions" in "impose sanctions")
-    source: Token | None = None  # argument heads a pattern fixed itself (PETRARCH `$`, `+`); None: syntax decides
+    source: Token | None = (
+        None  # argument heads a pattern fixed itself (PETRARCH `$`, `+`); None: syntax decides
+    )
     target: Token | None = None
     pattern: bool = False  # made by an imported verb pattern, not the lexicon
 
@@ -359,42 +361,7 @@ class EventExtractor:
         sources = self.resolve_all(source_heads, ctx, mentions)
         if not sources:
             return
-        slots = [conjuncts(m.target)] if m.target is not None else self.target_slots(m, nominal)
-        target_heads: list[Token] = []
-        targets: list[tuple[Token, Actor]] = []
-        for slot in slots:  # the first slot that names an actor; "met on Monday with Rice" skips "on Monday"
-            heads = [t for t in slot if t not in source_heads]
-            if not heads:
-                continue
-            target_heads = target_heads or heads  # the first candidates, for the fallbacks below
-            targets = self.resolve_all(heads, ctx, mentions)
-            if targets:
-                target_heads = heads
-                break
-        if not targets and target_heads:
-            # "endorsed parts of a proposal from Bush": the object is a thing; its owner is the target
-            for h in target_heads:
-                for level in owners(h):
-                    targets = self.resolve_all([o for o in level if o not in source_heads], ctx, mentions)
-                    if targets:
-                        break
-                if targets:
-                    break
-        if not targets and target_heads:
-            # "assistance to populations in Mozambique": a named actor inside the target's own phrase
-            for h in target_heads:
-                inner = [mm for mm in mentions if h.left_edge.i <= mm.start and mm.end - 1 <= h.right_edge.i]
-                inner.sort(key=lambda mm: abs(mm.start - h.i))
-                for mm in inner:
-                    tok = h.doc[mm.end - 1]
-                    if tok not in source_heads and (found := self.resolve_all([tok], ctx, mentions)):
-                        targets = found
-                        break
-                if targets:
-                    break
-        if not targets and m.event_nouns and entry.objects:
-            # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
-            targets = self.resolve_all(m.event_nouns, ctx, mentions)
+        target_heads, targets = self._targets(m, nominal, source_heads, ctx, mentions)
         reciprocal = nominal and len(between) >= 2 and source_heads == between
         if not targets and len(sources) >= 2 and entry.target and self._needs_recipient(code):
             reciprocal = True  # "Egypt and Jordan joined forces": each side acts with the other
@@ -450,9 +417,59 @@ class EventExtractor:
                 extra={
                     "features": feats,
                     "predicate": m.predicate.i,  # for the when/where stage
-                    "actor_tokens": [t.i for t in span_tokens if t is not m.predicate and t not in m.event_nouns],
+                    "actor_tokens": [
+                        t.i for t in span_tokens if t is not m.predicate and t not in m.event_nouns
+                    ],
                 },
             )
+
+    def _targets(
+        self,
+        m: Match,
+        nominal: bool,
+        source_heads: list[Token],
+        ctx: DocContext,
+        mentions: list[Mention],
+    ) -> tuple[list[Token], list[tuple[Token, Actor]]]:
+        """The target candidates the sentence names, and the actors among them (possibly none)."""
+        entry = m.entry
+        slots = [conjuncts(m.target)] if m.target is not None else self.target_slots(m, nominal)
+        target_heads: list[Token] = []
+        targets: list[tuple[Token, Actor]] = []
+        for slot in slots:  # the first slot that names an actor; "met on Monday with Rice" skips "on Monday"
+            heads = [t for t in slot if t not in source_heads]
+            if not heads:
+                continue
+            target_heads = target_heads or heads  # the first candidates, for the fallbacks below
+            targets = self.resolve_all(heads, ctx, mentions)
+            if targets:
+                target_heads = heads
+                break
+        if not targets and target_heads:
+            # "endorsed parts of a proposal from Bush": the object is a thing; its owner is the target
+            for h in target_heads:
+                for level in owners(h):
+                    targets = self.resolve_all([o for o in level if o not in source_heads], ctx, mentions)
+                    if targets:
+                        break
+                if targets:
+                    break
+        if not targets and target_heads:
+            # "assistance to populations in Mozambique": a named actor inside the target's own phrase
+            for h in target_heads:
+                inner = [mm for mm in mentions if h.left_edge.i <= mm.start and mm.end - 1 <= h.right_edge.i]
+                inner.sort(key=lambda mm: abs(mm.start - h.i))
+                for mm in inner:
+                    tok = h.doc[mm.end - 1]
+                    if tok not in source_heads and (found := self.resolve_all([tok], ctx, mentions)):
+                        targets = found
+                        break
+                if targets:
+                    break
+        if not targets and m.event_nouns and entry.objects:
+            # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
+            targets = self.resolve_all(m.event_nouns, ctx, mentions)
+        return target_heads, targets
 
     def code_info(self, code: str) -> CameoCode | None:
         """The ontology row for a code; outside CAMEO, its root's row when codes need not be strict."""
