@@ -1,8 +1,9 @@
 """The pipeline: the one place that knows the order of the stages.
 
-    ingest -> clean -> parse -> actors -> events -> store
+    ingest -> clean -> parse -> actors -> events -> when/where -> store
 
-`Coder` holds what coding needs (spaCy model, knowledge base, ontology, lexicon), built once per process.
+`Coder` holds what coding needs (spaCy model, knowledge base, ontology, lexicon, imported dictionaries),
+built once per process.
 `run` streams raw documents through it, in this process or in `workers` processes, and yields one
 `DocumentResult` or `DocumentError` per document, in input order.
 """
@@ -51,7 +52,7 @@ class Options:
 
 
 class Coder:
-    """Codes cleaned documents: parse, resolve actors, extract events."""
+    """Codes cleaned documents: parse, resolve actors, extract events, date and place them."""
 
     def __init__(self, options: Options, nlp: Language | None = None) -> None:
         self.options = options
