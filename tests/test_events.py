@@ -94,6 +94,11 @@ def test_reported_speech_attributes_the_inner_event(syntax_coder):
     assert not any(s == "USAGOV" and c == "190" for s, _, c in got)
 
 
+def test_reported_speech_pronoun_is_the_speaker(syntax_coder):
+    assert ("RUS", "POL", "190") in coded(syntax_coder, "Russia said it had attacked Poland.")
+    assert ("RUS", "CHN", "127") in coded(syntax_coder, "Russia said it would not sign a deal with China.")
+
+
 def test_accuse_of_does_not_make_the_accuser_attack(syntax_coder):
     got = coded(syntax_coder, "Pakistan accused India of attacking its border posts.")
     assert ("PAK", "IND", "112") in got

@@ -41,6 +41,7 @@ SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 PASSIVE_SUBJECT = "nsubjpass"
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
+SPEAKER_PRONOUNS = frozenset({"it", "they", "we"})  # in a reported clause, the speaker speaking of itself
 INHERIT_SUBJECT_DEPS = frozenset({"xcomp", "conj", "advcl", "acl", "acomp"})
 MAX_CLIMB = 4
 OWNER_PREPS = frozenset({"of", "from", "by"})
@@ -143,6 +144,11 @@ def subjects(tok: Token) -> list[Token]:
                 head = subj[0]
                 if head.lower_ in RELATIVE_PRONOUNS and cur.dep_ == "relcl":
                     return conjuncts(cur.head)
+                if head.lower_ in SPEAKER_PRONOUNS and cur.dep_ == "ccomp" and cur.head.pos_ == "VERB":
+                    # reported speech: "Russia said it had expelled diplomats" - "it" is the speaker
+                    speaker = subjects(cur.head)
+                    if speaker and speaker[0].lower_ not in SPEAKER_PRONOUNS:
+                        return speaker
                 return conjuncts(head)
         if cur.dep_ == "relcl" and not is_passive(cur):
             return []  # "the letter that Bush sent": the object is relativised, the subject was found above
