@@ -53,6 +53,8 @@ def test_examples_code_to_their_entry(coder, builtin):
         ("- code: '042'\n  verbs: meet: [x]\n", "not valid YAML"),
         ("code: '042'\n", "YAML list"),
         ("- code: '042'\n  verbs: [meet]\n  object_prep: for\n", "needs 'objects'"),
+        ("- code: '042'\n  verbs: [meet]\n  mode: teleport\n", "not a PLOVER mode"),
+        ("- code: '042'\n  verbs: [meet]\n  context: gardening\n", "not a PLOVER context"),
     ],
 )
 def test_loader_rejects_bad_entries_naming_them(tmp_path, yaml_text, message):
@@ -61,6 +63,13 @@ def test_loader_rejects_bad_entries_naming_them(tmp_path, yaml_text, message):
     with pytest.raises(LexiconError, match=message) as exc:
         load_file(f, ONTOLOGY)
     assert "mine.yaml" in str(exc.value)
+
+
+def test_plover_names_are_normalised(tmp_path):
+    f = tmp_path / "m.yaml"
+    f.write_text("- code: '195'\n  verbs: [shell]\n  mode: heavy-weapons\n  context: Military\n")
+    (entry,) = load_file(f, ONTOLOGY).entries
+    assert (entry.mode, entry.context) == ("heavy_weapons", "military")
 
 
 def test_yaml_words_on_and_off_stay_words(tmp_path):

@@ -124,7 +124,17 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
         raise LexiconError(f"{where}: 'object_prep' must be a preposition")
     if prep and not raw.get("objects"):
         raise LexiconError(f"{where}: 'object_prep' needs 'objects'")
-    mode, context = str(raw.get("mode") or ""), str(raw.get("context") or "")
+    # PLOVER names are lower case with underscores ("heavy_weapons"); hyphens are accepted and normalised
+    mode = str(raw.get("mode") or "").strip().lower().replace("-", "_")
+    context = ";".join(
+        c.strip().lower().replace("-", "_") for c in str(raw.get("context") or "").split(";") if c.strip()
+    )
+    modes = {name for ptype in ontology.plover.values() for name in ptype.modes}
+    if mode and mode not in modes:
+        raise LexiconError(f"{where}: '{mode}' is not a PLOVER mode")
+    unknown_contexts = [c for c in context.split(";") if c and c not in ontology.contexts]
+    if unknown_contexts:
+        raise LexiconError(f"{where}: '{unknown_contexts[0]}' is not a PLOVER context")
     return LexEntry(
         code=code,
         verbs=verbs,
