@@ -94,6 +94,13 @@ def test_reported_speech_attributes_the_inner_event(syntax_coder):
     assert not any(s == "USAGOV" and c == "190" for s, _, c in got)
 
 
+def test_participles_and_nouns_with_owners(syntax_coder):
+    got = coded(syntax_coder, "Iranian troops attacked by Iraqi jets retreated.")
+    assert ("IRQMIL", "IRNMIL", "190") in got
+    got = coded(syntax_coder, "Netanyahu praised Trump's decision to visit Jordan.", "2018-05-01")
+    assert ("USAGOV", "JOR", "042") in got and ("ISRGOV", "USAGOV", "051") in got
+
+
 def test_reported_speech_pronoun_is_the_speaker(syntax_coder):
     assert ("RUS", "POL", "190") in coded(syntax_coder, "Russia said it had attacked Poland.")
     assert ("RUS", "CHN", "127") in coded(syntax_coder, "Russia said it would not sign a deal with China.")

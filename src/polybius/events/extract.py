@@ -88,7 +88,12 @@ def conjuncts(tok: Token) -> list[Token]:
 
 
 def is_passive(tok: Token) -> bool:
-    return any(c.dep_ in (PASSIVE_SUBJECT, "auxpass") for c in tok.children)
+    return any(c.dep_ in (PASSIVE_SUBJECT, "auxpass") for c in tok.children) or is_passive_participle(tok)
+
+
+def is_passive_participle(tok: Token) -> bool:
+    """A past participle modifying a noun, with its agent: "forces backed by Russian warplanes"."""
+    return tok.dep_ == "acl" and tok.tag_ == "VBN" and any(c.dep_ == "agent" for c in tok.children)
 
 
 def prep_objects(tok: Token, prep: str) -> list[Token]:
@@ -122,7 +127,9 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
 
 
 def direct_objects(tok: Token) -> list[Token]:
-    if is_passive(tok):
+    if is_passive_participle(tok):
+        heads = [tok.head]  # "forces backed by Russia": the forces are what is backed
+    elif is_passive(tok):
         heads = [c for c in tok.children if c.dep_ == PASSIVE_SUBJECT]
     else:
         heads = [c for c in tok.children if c.dep_ in OBJECT_DEPS]
@@ -155,6 +162,11 @@ def subjects(tok: Token) -> list[Token]:
         if cur.dep_ not in INHERIT_SUBJECT_DEPS or cur.head is cur:
             return []
         if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):
+            # "Trump's decision to recognize Jerusalem", "a request from the Times to visit": the noun's owner
+            noun = cur.head
+            poss = [c for c in noun.children if c.dep_ == "poss"]
+            if poss and cur.tag_ != "VBN":
+                return conjuncts(poss[0])
             return []  # reduced relative ("troops stationed in Syria"): no agent in the clause
         cur = cur.head
     return []
