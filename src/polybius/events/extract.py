@@ -487,6 +487,7 @@ class EventExtractor:
         if not targets and m.event_nouns and entry.objects:
             # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
             targets = self.resolve_all(m.event_nouns, ctx, mentions)
+            target_heads = target_heads or list(m.event_nouns)  # named, even when not resolved
         return target_heads, targets
 
     def code_info(self, code: str) -> CameoCode | None:
