@@ -210,6 +210,7 @@ class EventExtractor:
             nouns: tuple[Token, ...] = ()
             if entry.objects:
                 pool = prep_objects(tok, entry.object_prep) if entry.object_prep else direct_objects(tok)
+                pool = [inner for t in pool for inner in self.through_partitive(t)]
                 nouns = tuple(
                     t for t in pool if t.lemma_.lower() in entry.objects or t.lower_ in entry.objects
                 )
@@ -218,6 +219,15 @@ class EventExtractor:
             if best is None or entry.specificity > best.entry.specificity:
                 best = Match(entry, tok, nouns)
         return best
+
+    def through_partitive(self, tok: Token) -> list[Token]:
+        """The noun itself, or what it counts: "released dozens of activists" releases activists."""
+        partitives = self.resolver.words.partitives
+        if tok.lemma_.lower() in partitives or tok.lower_ in partitives:
+            inner = prep_objects(tok, "of")
+            if inner:
+                return inner
+        return [tok]
 
     def match_patterns(self, tok: Token) -> list[Match]:
         """The imported verb patterns' matches at this verb: every match of the most specific pattern (a
