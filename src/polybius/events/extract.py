@@ -148,7 +148,8 @@ def subjects(tok: Token) -> list[Token]:
         else:
             subj = [c for c in cur.children if c.dep_ in SUBJECT_DEPS]
             if subj:
-                head = subj[0]
+                # one subject per clause; several are a broken name ("Omar al - Bashir"): its last word heads it
+                head = subj[-1] if all(t.pos_ == "PROPN" for t in subj) else subj[0]
                 if head.lower_ in RELATIVE_PRONOUNS and cur.dep_ == "relcl":
                     return conjuncts(cur.head)
                 if head.lower_ in SPEAKER_PRONOUNS and cur.dep_ == "ccomp" and cur.head.pos_ == "VERB":
