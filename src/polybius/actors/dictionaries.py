@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -86,9 +86,14 @@ def _warn(path: Path, line: int, message: str) -> None:
 
 
 # -- lines ------------------------------------------------------------------------------------------------
-def content_lines(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every line with content once comments are removed; with keep_blank, also
-    (line number, "") for each blank line (lines holding only a comment are not blank)."""
+def content_lines(
+    path: Path, keep_blank: bool = False, strip_comment: Callable[[str], str] | None = None
+) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line with content once comments are removed (``<!-- ... -->``, also over
+    several lines; lines starting with ``<!``; and end-of-line comments, by default ``#`` or ``;``, or as
+    `strip_comment` says); with keep_blank, also (line number, "") for each blank line (lines holding only a
+    comment are not blank)."""
+    strip_comment = strip_comment or _strip_line_comment
     in_comment = False
     latin1 = False
     with path.open("rb") as fh:
@@ -113,7 +118,7 @@ def content_lines(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, s
             line, in_comment = _strip_xml_comments(line)
             if line.lstrip().startswith("<!"):
                 continue
-            line = _strip_line_comment(line)
+            line = strip_comment(line)
             if line.strip():
                 yield lineno, line
 

@@ -69,6 +69,7 @@ from spacy.tokens import Doc, Token
 from polybius.actors.dictionaries import (
     DictionaryError,
     DictionaryWarning,
+    content_lines,
     dictionary_files,
     dictionary_kind,
     plural,
@@ -209,36 +210,8 @@ class VerbDictionary:
 
 
 # -- reading: lines ----------------------------------------------------------------------------------------
-def content_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every line with content once comments are removed: ``<!-- ... -->`` (also over
-    several lines), lines starting with ``<!``, and ``#`` or ``;`` to the end of the line unless inside a
-    [...] code group (the TABARI code ``[###]`` is not a comment)."""
-    in_comment = False
-    with path.open("rb") as fh:
-        for lineno, data in enumerate(fh, start=1):
-            try:
-                line = data.decode("utf-8")
-            except UnicodeDecodeError:
-                line = data.decode("latin-1")
-            if in_comment:
-                end = line.find("-->")
-                if end < 0:
-                    continue
-                line, in_comment = line[end + 3 :], False
-            while (start := line.find("<!--")) >= 0:
-                end = line.find("-->", start + 4)
-                if end < 0:
-                    line, in_comment = line[:start], True
-                    break
-                line = line[:start] + " " + line[end + 3 :]
-            if line.lstrip().startswith("<!"):
-                continue
-            line = _strip_line_comment(line.rstrip("\r\n"))
-            if line.strip():
-                yield lineno, line
-
-
-def _strip_line_comment(line: str) -> str:
+def strip_comment_outside_codes(line: str) -> str:
+    """``#`` or ``;`` to the end of the line, unless inside a [...] code group (TABARI's ``[###]``)."""
     depth = 0
     for i, c in enumerate(line):
         if c == "[":
@@ -300,7 +273,7 @@ def _read_lines(path: Path) -> tuple[list[_RawSynset], list[_RawBlock], list[Tra
     blocks: list[_RawBlock] = []
     transformations: list[Transformation] = []
     synset: _RawSynset | None = None  # the synset whose "+" members are being read
-    for lineno, text in content_lines(path):
+    for lineno, text in content_lines(path, strip_comment=strip_comment_outside_codes):
         line = text.strip()
         if synset is not None and line.startswith("+"):
             synset.members.append((lineno, line[1:].strip()))
