@@ -55,7 +55,7 @@ ROLE_CODES = frozenset(
 )
 RELIGION_CODES = frozenset("BAH BUD CHR CTH DOX HIN JAN JEW MOS SHI SIK ZRO".split())
 
-SPECIAL_CODES = frozenset({"###", "+++"})
+SPECIAL_CODES = frozenset({"###", "+++"})  # TABARI "complex" and "discard": no meaning in PETRARCH
 CODE_PART = re.compile(r"[A-Z0-9]+")
 GROUP_AT = re.compile(r"\s*\[([^\[\]]*)\]")
 RESTRICTION = re.compile(r"(?:(?P<op>[<>])\s*(?P<when>\d+)|(?P<start>\d+)\s*-\s*(?P<end>\d+)|(?P<bare>\d+))")

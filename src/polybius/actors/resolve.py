@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from spacy.tokens import Doc, Span, Token
 
+from polybius.actors.dictionaries import NULL_CODE  # TABARI/PETRARCH: a known name that is not an actor
 from polybius.actors.kb import NON_STATE, Entry, KnowledgeBase, name_key
 from polybius.models import Actor
 
@@ -35,9 +36,8 @@ ROLE_ORDER = {
     "monarch": 6,
     "secretary_general": 7,
 }
-PRONOUN_REACH = 600
-NULL_CODE = "---"
-STORY_COUNTRY = "text:main-country"  # how an actor got its country from the story, not its own words  # TABARI/PETRARCH: a known name that is not an actor  # characters back that a pronoun may look for its person
+PRONOUN_REACH = 600  # characters back that a pronoun may look for its person
+STORY_COUNTRY = "text:main-country"  # how an actor got its country from the story, not its own words
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,10 @@ class DocContext:
         if not self.countries:
             return None
         country, n = self.countries.most_common(1)[0]
-        return country if n / sum(self.countries.values()) >= 0.6 else None  # full name / surname key -> actor
+        return (
+            country if n / sum(self.countries.values()) >= 0.6 else None
+        )  # full name / surname key -> actor
+
     seen_people: list[tuple[int, Actor]] = field(default_factory=list)  # (char offset, actor), in order
 
 
@@ -228,7 +231,9 @@ class Resolver:
         """Record the countries and people named in the sentence (for surnames, pronouns and the
         story's main country later on)."""
         for m in mentions:
-            countries = {e.country for e in m.entries if e.kind in ("country", "adjective", "metonym") and e.country}
+            countries = {
+                e.country for e in m.entries if e.kind in ("country", "adjective", "metonym") and e.country
+            }
             if len(countries) == 1:
                 ctx.countries[countries.pop()] += 1
         for ent in sent.ents:
@@ -255,8 +260,18 @@ class Resolver:
     def _resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         if head.lower_ in self.words.person_pronouns:
             return self._pronoun(head, ctx)
-        if head.lemma_.lower() in self.words.partitives or head.lower_ in self.words.partitives or head.pos_ == "NUM":
-            inner = [p for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
+        if (
+            head.lemma_.lower() in self.words.partitives
+            or head.lower_ in self.words.partitives
+            or head.pos_ == "NUM"
+        ):
+            inner = [
+                p
+                for c in head.children
+                if c.dep_ == "prep" and c.lower_ == "of"
+                for p in c.children
+                if p.dep_ == "pobj"
+            ]
             if inner:  # "dozens of protesters", "members of the ruling party"
                 return self._resolve(inner[0], ctx, mentions)
         actor = self._resolve_words(head, ctx, mentions)

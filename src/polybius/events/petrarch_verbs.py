@@ -67,6 +67,8 @@ from pathlib import Path
 from spacy.tokens import Doc, Token
 
 from polybius.actors.dictionaries import (
+    NULL_CODE,
+    SPECIAL_CODES,
     DictionaryError,
     DictionaryWarning,
     content_lines,
@@ -83,8 +85,6 @@ from polybius.events.extract import (
     subjects,
 )
 
-NULL_CODE = "---"
-SPECIAL_CODES = frozenset({"+++", "###"})  # TABARI "complex" and "discard": no meaning in PETRARCH
 CODE_TEXT = re.compile(r"[A-Za-z0-9?!]+")
 LEXEME = re.compile(r"[(){}|]|[^\s(){}|]+")
 WORD_TEXT = re.compile(r"[A-Za-z0-9'.\-/,!?]+")
