@@ -121,6 +121,16 @@ def test_single_actor_event(syntax_coder):
     assert coded(syntax_coder, "Iranian students protested in Tehran.") == {("IRNEDU", None, "141")}
 
 
+def test_recipient_the_type_needs_but_the_sentence_omits(syntax_coder):
+    """SANCTION needs a recipient in PLOVER; "imposed new sanctions" names none: the event stays, target null,
+    with less confidence than the same act with its recipient named."""
+    (alone,) = code_text(syntax_coder, "The European Union imposed new sanctions.").events
+    (named,) = code_text(syntax_coder, "The European Union imposed new sanctions on Iran.").events
+    assert (alone.source.code, alone.target, alone.cameo) == ("IGOEUREEC", None, "163")
+    assert named.target is not None and named.target.code == "IRN"
+    assert alone.confidence < named.confidence
+
+
 def test_phrasal_particle_required(syntax_coder):
     got = coded(syntax_coder, "The United States pulled out its troops from Syria.")
     assert got == {("USA", "SYR", "0874")}

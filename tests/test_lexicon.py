@@ -5,6 +5,7 @@ from conftest import code_text
 
 from polybius.events.lexicon import LexiconError, load_file, load_lexicon
 from polybius.events.ontology import default_ontology
+from polybius.pipeline import Coder, Options
 
 ONTOLOGY = default_ontology()
 
@@ -55,6 +56,8 @@ def test_examples_code_to_their_entry(coder, builtin):
         ("- code: '042'\n  verbs: [meet]\n  object_prep: for\n", "needs 'objects'"),
         ("- code: '042'\n  verbs: [meet]\n  mode: teleport\n", "not a PLOVER mode"),
         ("- code: '042'\n  verbs: [meet]\n  context: gardening\n", "not a PLOVER context"),
+        ("- code: '0871'\n  verbs: [observe]\n  plover: RETREATING\n", "not a PLOVER type"),
+        ("- code: '0871'\n  verbs: [observe]\n  plover: AID\n  mode: ceasefire\n", "not a PLOVER mode of AID"),
     ],
 )
 def test_loader_rejects_bad_entries_naming_them(tmp_path, yaml_text, message):
@@ -70,6 +73,23 @@ def test_plover_names_are_normalised(tmp_path):
     f.write_text("- code: '195'\n  verbs: [shell]\n  mode: heavy-weapons\n  context: Military\n")
     (entry,) = load_file(f, ONTOLOGY).entries
     assert (entry.mode, entry.context) == ("heavy_weapons", "military")
+
+
+def test_entry_can_carry_its_own_plover_type(tmp_path, coder):
+    """CAMEO 0871 (declare a ceasefire) is CONCEDE in the manual, but words that say the ceasefire is kept are
+    RETREAT `ceasefire`: the entry decides; the same act stated as intent keeps the intent code's type."""
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "- code: '0871'\n  verbs: [observe, respect]\n  objects: [ceasefire, truce]\n  target: []\n"
+        "  intent: '0356'\n  plover: retreat\n  mode: ceasefire\n"
+    )
+    (entry,) = load_file(f, ONTOLOGY).entries
+    assert (entry.plover, entry.mode) == ("RETREAT", "ceasefire")
+    mine = Coder(Options(lexicons=(str(f),), builtin_lexicon=False), nlp=coder.nlp)
+    (ev,) = code_text(mine, "Hamas observed the truce on Sunday.").events
+    assert (ev.cameo, ev.plover_type, ev.plover_mode) == ("0871", "RETREAT", "ceasefire")
+    (ev,) = code_text(mine, "Hamas will respect the truce.").events
+    assert (ev.cameo, ev.plover_type, ev.plover_mode) == ("0356", "CONCEDE", "")
 
 
 def test_yaml_words_on_and_off_stay_words(tmp_path):

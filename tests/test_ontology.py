@@ -112,7 +112,16 @@ def test_spot_checks_cameo(onto: Ontology, code: str, label: str, goldstein: flo
         ("173", "COERCE", "arrest", "legal"),
         ("145", "PROTEST", "riot", ""),
         ("1453", "PROTEST", "riot", "rights_freedoms"),
-        ("0871", "RETREAT", "ceasefire", "military"),
+        # the manual's CONCEDE: declared (not implemented) ceasefires, lifted curfews, promised concessions,
+        # regret; the 2021 table's RETREAT / AGREE / SUPPORT are overridden
+        ("0871", "CONCEDE", "", "military"),
+        ("0813", "CONCEDE", "", "legal"),
+        ("0356", "CONCEDE", "", "military"),
+        ("055", "CONCEDE", "", "diplomatic"),
+        ("0841", "RETREAT", "release", "legal"),
+        ("0874", "RETREAT", "disarm", "military"),
+        # convictions are SANCTION `convict` in the manual (the table's ACCUSE is overridden)
+        ("116", "SANCTION", "convict", "legal"),
         ("0811", "CONCEDE", "", "pro_democracy"),
         ("091", "ACCUSE", "investigate", "crime;corruption"),
         ("1724", "COERCE", "martial_law", "pro_autocracy"),
@@ -147,7 +156,7 @@ def test_filled_in_values_come_from_parent(onto: Ontology) -> None:
 def test_root_plover_type_is_majority_of_descendants(onto: Ontology) -> None:
     assert onto.code("01").plover_type == ""
     assert onto.code("02").plover_type == "REQUEST"
-    assert onto.code("08").plover_type == "RETREAT"  # 080-083 CONCEDE, 084-087 (+0813, 0814) RETREAT
+    assert onto.code("08").plover_type == "CONCEDE"  # 080-083, 0813, 0814, 0871 CONCEDE; 084-087 RETREAT
     assert onto.code("19").plover_type == "ASSAULT"  # 191, 192 are COERCE
     assert onto.code("16").plover_type == "SANCTION"  # 163 is COERCE
     for root in ROOTS[2:]:

@@ -35,6 +35,7 @@ FEATURES = (
     "refused",
     "nominal",  # coded from an event noun ("talks between ...")
     "pattern",  # coded by an imported verb pattern
+    "recipient_missing",  # the PLOVER type needs a recipient and the sentence names none
 )
 INFERRED = ("text:earlier", "text:main-country")  # context, not the words themselves, gave the country
 
@@ -47,6 +48,7 @@ def features(
     modality: str,
     nominal: bool,
     pattern: bool = False,
+    recipient_missing: bool = False,
 ) -> dict[str, float]:
     root = int(code[:2]) if code[:2].isdigit() else 0
     return {
@@ -66,6 +68,7 @@ def features(
         "refused": float(modality == "refused"),
         "nominal": float(nominal),
         "pattern": float(pattern),
+        "recipient_missing": float(recipient_missing),
     }
 
 

@@ -401,12 +401,17 @@ class EventExtractor:
         info = self.code_info(code)
         if info is None:
             return
+        ptype, pmode = info.plover_type, info.plover_mode
+        if entry.plover and code == entry.code:  # the words, not the code, decide the PLOVER type
+            ptype, pmode = entry.plover, ""
+        known = self.ontology.plover.get(ptype)
+        if entry.mode and known is not None and entry.mode in known.modes:
+            pmode = entry.mode  # the words' mode, where it belongs to the type coded (not to an intent code's)
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
-            if target is None and entry.target and self._needs_recipient(code) and not target_heads:
-                # a recipient the type needs and the sentence does not name; one that is named but not
-                # resolved ("granted asylum to Julian Assange") keeps the event, with target null
-                continue
+            # a recipient the type needs and the sentence does not name ("the UN sent aid") keeps the event,
+            # with target null and the confidence that goes with it
+            unnamed = target is None and bool(entry.target) and self._needs_recipient(code) and not target_heads
             if target is not None and target.code == source.code:
                 # the story's main country given to an unnamed actor ("the two Cabinet members traveled to
                 # Moscow" in a Moscow story) is wrong when that actor acts on that very country: drop the guess
@@ -416,7 +421,7 @@ class EventExtractor:
                     target = uninfer(target)
             if target is not None and target.code == source.code:
                 continue  # an actor acting on itself is not an event between actors
-            feats = features(code, entry.specificity, source, target, state, nominal, m.pattern)
+            feats = features(code, entry.specificity, source, target, state, nominal, m.pattern, unnamed)
             span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
             if t_tok is not None:
                 span_tokens.extend(argument_tokens(t_tok))
@@ -432,8 +437,8 @@ class EventExtractor:
                 cameo_root=info.root,
                 quad_class=info.quad_class,
                 goldstein=info.goldstein,
-                plover_type=info.plover_type,
-                plover_mode=entry.mode or info.plover_mode,
+                plover_type=ptype,
+                plover_mode=pmode,
                 plover_context=entry.context or info.plover_context,
                 evidence_start=start,
                 evidence_end=end,

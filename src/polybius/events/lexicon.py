@@ -10,6 +10,7 @@ Format (data/lexicon/README.md has the full description):
       target: [on, against]           # where the target comes from (dobj, dative, or prepositions)
       intent: "0312"                  # optional code when stated as intent/future
       threat: "1312"                  # optional code when stated as a threat
+      plover: RETREAT                 # optional PLOVER type where the words decide it, not the code
       mode: ...  context: ...         # optional PLOVER mode / context
       example: "..."                  # a sentence this entry codes
 """
@@ -27,8 +28,8 @@ from polybius.events.ontology import Ontology
 
 LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 KEYS = frozenset(
-    {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "mode",
-     "context", "example", "note"}
+    {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "plover",
+     "mode", "context", "example", "note"}
 )  # fmt: skip
 OBJECT_TARGETS = ("dative", "with", "to", "on", "against")
 
@@ -61,6 +62,7 @@ class LexEntry:
     target: tuple[str, ...] = ("dobj",)
     intent: str | None = None
     threat: str | None = None
+    plover: str = ""  # PLOVER type of the entry's own code when the words decide it ("observed the ceasefire")
     mode: str = ""
     context: str = ""
     example: str = ""
@@ -129,9 +131,13 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
     context = ";".join(
         c.strip().lower().replace("-", "_") for c in str(raw.get("context") or "").split(";") if c.strip()
     )
-    modes = {name for ptype in ontology.plover.values() for name in ptype.modes}
+    plover = str(raw.get("plover") or "").strip().upper()
+    if plover and plover not in ontology.plover:
+        raise LexiconError(f"{where}: '{plover}' is not a PLOVER type")
+    plover_types = [ontology.plover[plover]] if plover else ontology.plover.values()
+    modes = {name for ptype in plover_types for name in ptype.modes}
     if mode and mode not in modes:
-        raise LexiconError(f"{where}: '{mode}' is not a PLOVER mode")
+        raise LexiconError(f"{where}: '{mode}' is not a PLOVER mode" + (f" of {plover}" if plover else ""))
     unknown_contexts = [c for c in context.split(";") if c and c not in ontology.contexts]
     if unknown_contexts:
         raise LexiconError(f"{where}: '{unknown_contexts[0]}' is not a PLOVER context")
@@ -145,6 +151,7 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
         target=target,
         intent=raw.get("intent"),
         threat=raw.get("threat"),
+        plover=plover,
         mode=mode,
         context=context,
         example=str(raw.get("example") or ""),
