@@ -151,6 +151,11 @@ def test_target_is_owner_of_a_thing(syntax_coder):
     assert got == {("RUSGOV", "USAGOV", "051")}
 
 
+def test_target_hangs_off_a_participle_of_the_object(syntax_coder):
+    got = coded(syntax_coder, "The European Union imposed sanctions approved on Monday against Iran.")
+    assert got == {("IGOEUREEC", "IRN", "163")}
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

@@ -261,6 +261,9 @@ class EventExtractor:
         anchors = [tok, *m.event_nouns]
         if nominal and tok.dep_ in OBJECT_DEPS:
             anchors.append(tok.head)  # "held talks on Monday with Rice": the preposition hangs off the verb
+        # "lifted the ban imposed on the LTTE": the preposition hangs off a participle describing the object
+        nouns = [*m.event_nouns, *(c for c in tok.children if c.dep_ in OBJECT_DEPS)]
+        anchors.extend(c for n in nouns for c in n.children if c.dep_ == "acl" and c.tag_ == "VBN")
         for slot in entry.target:
             if slot == "dobj":
                 found = [t for t in direct_objects(tok) if t not in m.event_nouns]
