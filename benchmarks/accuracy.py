@@ -14,7 +14,9 @@ Each part reads its file from the shared folder and is skipped, with a message, 
    that an event's source / target overlaps (any event of the sentence), and that the actor resolver turns into a
    country, IGO or NGO when asked about the gold span's head (the actors benchmark).
 3. NGEC `synthetic_events.csv` (4,500 stories with a PLOVER type): per type, the share of stories whose type is
-   among the coded events' PLOVER types.
+   among the coded events' PLOVER types. Each story is coded as the article it was generated as: its prompt
+   (headline and "(Reuters) --" dateline) followed by its text, with the headline coded too (`--code-title`);
+   `--no-title` codes the text alone.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from polybius.models import Document, DocumentResult, Event
+from polybius.clean import CleanError, clean
+from polybius.models import Document, DocumentResult, Event, RawDocument
 from polybius.pipeline import Coder, Options
 
 LABELS = ["0", "1", "2", "3", "4"]
@@ -194,7 +197,29 @@ def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
     print(f"| both | {both} | {(hits['S'] + hits['T']) / both:.3f} | {(resolved['S'] + resolved['T']) / both:.3f} |\n")
 
 
-def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float) -> None:
+def code_articles(coder: Coder, rows: list[dict[str, str]], with_title: bool, batch: int = 32) -> list[list[Event]]:
+    """The events of each story as an article: prompt (headline, dateline) and text, cleaned as `polybius code`
+    cleans them; a story cleaning rejects (a few are only URLs, or not English) has no events."""
+    out: list[list[Event]] = []
+    for i in range(0, len(rows), batch):
+        docs: list[Document | None] = []
+        for j, r in enumerate(rows[i : i + batch]):
+            content = f"{r['prompt'].strip()} {r['text']}" if with_title else r["text"]
+            raw = RawDocument(id=f"n{i + j}", kind="text", content=content, source="bench")
+            try:
+                docs.append(clean(raw, code_title=with_title))
+            except CleanError:
+                docs.append(None)
+        coded = iter(coder.code([d for d in docs if d is not None]))
+        for d in docs:
+            res = next(coded) if d is not None else None
+            if res is not None and not isinstance(res, DocumentResult):
+                raise RuntimeError(str(res))
+            out.append(res.events if res is not None else [])
+    return out
+
+
+def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float, with_title: bool) -> None:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     if limit:
@@ -207,18 +232,19 @@ def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float) -> None:
                 kept.append(r)
         rows = kept
     t0 = time.perf_counter()
-    results = code_texts(coder, [r["text"] for r in rows], batch=32)
+    results = code_articles(coder, rows, with_title)
     secs = time.perf_counter() - t0
     found: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     coded_any = 0
-    for row, result in zip(rows, results, strict=True):
+    for row, events in zip(rows, results, strict=True):
         label = row["label"].strip().upper()
         totals[label] += 1
-        types = {e.plover_type for e in result.events if e.confidence >= min_conf}
+        types = {e.plover_type for e in events if e.confidence >= min_conf}
         coded_any += bool(types)
         found[label] += label in types
-    print(f"### NGEC synthetic stories ({len(rows)} stories, {secs:.0f} s)\n")
+    what = "headline, dateline and text; headline coded" if with_title else "text only"
+    print(f"### NGEC synthetic stories ({len(rows)} stories, {what}, {secs:.0f} s)\n")
     print("| PLOVER type | stories | label among coded types |")
     print("|---|---|---|")
     for label in sorted(totals):
@@ -234,6 +260,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="at most N sentences (NGEC: N stories per type)")
     ap.add_argument("--min-confidence", type=float, default=0.0)
     ap.add_argument("--only", choices=("classes", "spans", "ngec"), action="append")
+    ap.add_argument("--no-title", action="store_true", help="NGEC: code the story text alone, without headline")
     args = ap.parse_args()
     shared = Path(args.shared)
     coder = Coder(Options())
@@ -253,7 +280,7 @@ def main() -> int:
         elif part == "spans":
             conflibert_spans(coder, path, args.limit)
         else:
-            ngec(coder, path, args.limit, args.min_confidence)
+            ngec(coder, path, args.limit, args.min_confidence, with_title=not args.no_title)
     return 0
 
 

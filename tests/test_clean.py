@@ -120,3 +120,14 @@ def test_non_english_is_an_error():
     with pytest.raises(CleanError, match="not English"):
         clean(raw(spanish))
     assert is_english(BODY)
+
+
+def test_code_title_keeps_the_title_as_the_first_paragraph():
+    raw = RawDocument(
+        id="t", kind="text", content="Iran Rejects  Talks\n\nTEHRAN (AP) - Iran rejected talks on Monday.", source="x"
+    )
+    plain = clean(raw)
+    assert plain.title == "Iran Rejects Talks" and plain.title_end == 0 and "Rejects" not in plain.text
+    kept = clean(raw, code_title=True)
+    assert kept.text.startswith("Iran Rejects Talks\n\n") and kept.text[: kept.title_end] == "Iran Rejects Talks"
+    assert kept.text.endswith("Iran rejected talks on Monday.")

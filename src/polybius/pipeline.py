@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from polybius.actors.dictionaries import Discards, load_dictionaries
-from polybius.actors.kb import KnowledgeBase, default_kb, load_kb
+from polybius.actors.kb import KnowledgeBase, default_kb, load_kb, name_key
 from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
 from polybius.events.extract import EventExtractor
@@ -30,11 +30,12 @@ from polybius.events.modality import load_modality
 from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
-from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, load_model
+from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, headline_case, load_model
 from polybius.when import event_date
 from polybius.where import default_gazetteer, event_location
 
 Item = RawDocument | DocumentError
+CITY_NAME_POPULATION = 100_000  # a one-word headline name the gazetteer knows keeps its capital from this size
 Result = DocumentResult | DocumentError
 
 
@@ -49,6 +50,7 @@ class Options:
     builtin_kb: bool = True  # False: actors only from the `actors` dictionaries (PETRARCH's behaviour)
     verbs: tuple[str, ...] = field(default=())  # TABARI/PETRARCH/Phoenix verb pattern dictionaries
     strict_codes: bool = True  # False: keep event codes outside CAMEO (WEIS-style test dictionaries)
+    code_title: bool = False  # True: the title is coded too, as the text's first paragraph (sentence 0)
 
 
 class Coder:
@@ -80,19 +82,39 @@ class Coder:
 
     def code(self, docs: list[Document]) -> list[Result]:
         try:
-            parsed = list(self.nlp.pipe([d.text for d in docs], batch_size=self.options.batch_size))
+            parsed = list(self.nlp.pipe([self.parse_text(d) for d in docs], batch_size=self.options.batch_size))
         except Exception:  # one bad text must not sink the batch: parse one by one to find it
             return [self._code_one(d) for d in docs]
         return [self._extract(d, p) for d, p in zip(docs, parsed, strict=True)]
 
     def _code_one(self, doc: Document) -> Result:
         try:
-            return self._extract(doc, self.nlp(doc.text))
+            return self._extract(doc, self.nlp(self.parse_text(doc)))
         except Exception as exc:
             return DocumentError(doc.source, f"could not parse: {exc}", doc.id)
 
+    def parse_text(self, doc: Document) -> str:
+        """What the parser reads: the text, with a coded title-case headline put in sentence case (same length;
+        sentences, evidence and actor texts are still taken from `doc.text`)."""
+        if not doc.title_end:
+            return doc.text
+        return headline_case(doc.text[: doc.title_end], self.is_name) + doc.text[doc.title_end :]
+
+    def is_name(self, phrase: str) -> bool:
+        """Is a capitalised phrase a name (knowledge base, or a country, region or sizeable city)?"""
+        key = name_key(phrase)
+        if key in self.kb.names:
+            return True
+        if not self.options.builtin_kb or key in self.kb.sector_nouns:
+            return False
+        places = default_gazetteer().lookup(phrase)
+        if " " in key:
+            return bool(places)
+        return any(p.feature == "country" or p.population >= CITY_NAME_POPULATION for p in places)
+
     def _extract(self, doc: Document, parsed: Doc) -> Result:
         try:
+            parsed.user_data["polybius_text"] = doc.text  # the words as written (the parse may differ in case)
             when = date.fromisoformat(doc.date) if doc.date else None
             ctx = DocContext(date=when, home_country=place_country(self.kb, doc.dateline))
             phrase = self.discards.matches(doc.text)
@@ -104,7 +126,9 @@ class Coder:
                 if not text:
                     continue
                 index = len(sentences)
-                sentences.append(Sentence(doc.id, index, sent.start_char, sent.end_char, sent.text))
+                sentences.append(
+                    Sentence(doc.id, index, sent.start_char, sent.end_char, doc.text[sent.start_char : sent.end_char])
+                )
                 if not story_discarded:
                     found = self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx)
                     events.extend(place_and_date(ev, parsed, when, doc.dateline, ctx) for ev in found)
@@ -130,13 +154,13 @@ def place_and_date(ev: Event, parsed: Doc, when: date | None, dateline: str | No
     return replace(ev, date=event_day, date_how=how, location=location)
 
 
-def clean_items(items: Iterable[Item]) -> Iterator[Document | DocumentError]:
+def clean_items(items: Iterable[Item], code_title: bool = False) -> Iterator[Document | DocumentError]:
     for item in items:
         if isinstance(item, DocumentError):
             yield item
             continue
         try:
-            yield clean(item)
+            yield clean(item, code_title=code_title)
         except CleanError as exc:
             yield DocumentError(item.source, str(exc), item.id)
         except Exception as exc:  # a parser crash inside trafilatura etc. stays this document's problem
@@ -183,7 +207,7 @@ def run(
     """Stream raw documents through clean, parse, actors and events. `skip(id)` drops known documents."""
     if skip is not None:
         items = (i for i in items if isinstance(i, DocumentError) or not skip(i.id))
-    cleaned = clean_items(items)
+    cleaned = clean_items(items, code_title=options.code_title)
     size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
     if options.workers <= 1:
         coder = coder or Coder(options)

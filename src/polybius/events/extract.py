@@ -428,12 +428,13 @@ class EventExtractor:
             span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
             if t_tok is not None:
                 span_tokens.extend(argument_tokens(t_tok))
+            span_tokens = [t for t in span_tokens if not t.is_space] or span_tokens
             start = min(t.idx for t in span_tokens)
             end = max(t.idx + len(t.text) for t in span_tokens)
             yield Event(
                 doc_id=doc_id,
                 sentence_index=sent_index,
-                sentence=sent.text.strip(),
+                sentence=doc_text(sent.doc)[sent.start_char : sent.end_char].strip(),
                 source=source,
                 target=target,
                 cameo=code,
