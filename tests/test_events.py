@@ -57,7 +57,12 @@ def test_future_and_readiness_take_intent_codes(syntax_coder):
 
 
 def test_intent_without_intent_code_is_not_the_act(syntax_coder):
-    assert coded(syntax_coder, "Israel will attack Iran.") == set()
+    # a conflictual act announced for the future is a threat (PLOVER: ASSAULT + future is THREATEN) ...
+    assert coded(syntax_coder, "Israel will attack Iran.") == {("ISR", "IRN", "138")}
+    assert coded(syntax_coder, "The EU plans to impose sanctions on Iran.") == {("IGOEUREEC", "IRN", "1312")}
+    # ... and an act with neither an intent nor a threat code is no event yet
+    assert coded(syntax_coder, "The United States will cut ties with Iran.") == set()
+    assert coded(syntax_coder, "The United States will pull out troops from Syria.") == set()
 
 
 def test_threat_takes_threat_code(syntax_coder):

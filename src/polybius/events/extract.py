@@ -370,6 +370,10 @@ class EventExtractor:
         if state == INTENT:
             if entry.intent:
                 code = entry.intent
+            elif entry.threat:
+                # a conflictual act announced for the future ("will strike", "Government to detain
+                # journalists") is a threat: PLOVER codes ASSAULT + future as THREATEN
+                code, state = entry.threat, THREAT
             elif entry.code[:2] != "03":
                 return  # a plan to act that the lexicon gives no intent code for: not an event yet
         elif state == THREAT:
