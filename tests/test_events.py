@@ -147,6 +147,14 @@ def test_nominal_events(syntax_coder):
     assert got == {("ARM", "AZE", "046"), ("AZE", "ARM", "046")}
 
 
+def test_nominal_event_with_possessive_pronoun_takes_the_verbs_subject(syntax_coder):
+    assert coded(syntax_coder, "Israel began its attack on Lebanon.") == {("ISR", "LBN", "190")}
+
+
+def test_declined_to_comment_is_decline_comment(syntax_coder):
+    assert coded(syntax_coder, "Russia declined to say.") == {("RUS", None, "011")}
+
+
 def test_target_is_owner_of_a_thing(syntax_coder):
     got = coded(
         syntax_coder,

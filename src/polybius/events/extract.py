@@ -283,8 +283,9 @@ class EventExtractor:
 
     def noun_sources(self, noun: Token) -> list[Token]:
         poss = [c for c in noun.children if c.dep_ == "poss"]
-        if poss:
+        if poss and poss[0].pos_ != "PRON":
             return conjuncts(poss[0])
+        # "the rebels began their assault": a possessive pronoun is the light verb's subject
         by = prep_objects(noun, "by")
         if by:
             return by
