@@ -169,6 +169,12 @@ def test_target_hangs_off_a_participle_of_the_object(syntax_coder):
     assert got == {("IGOEUREEC", "IRN", "163")}
 
 
+def test_named_object_described_by_an_object_noun(syntax_coder):
+    assert coded(syntax_coder, "Iran released American journalist Jason Rezaian.") == {("IRN", "USAMED", "0841")}
+    assert coded(syntax_coder, "Iran released Jason Rezaian, an American journalist.") == {("IRN", "USAMED", "0841")}
+    assert coded(syntax_coder, "Iran released Jason Rezaian.") == set()  # nothing says what was released
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

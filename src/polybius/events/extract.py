@@ -126,6 +126,18 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
     return levels
 
 
+def is_object(tok: Token, lemmas: frozenset[str]) -> bool:
+    return tok.lemma_.lower() in lemmas or tok.lower_ in lemmas
+
+
+def names_object(tok: Token, lemmas: frozenset[str]) -> bool:
+    """A named object described by one of the nouns: "released Al Jazeera journalist Mahmoud Hussein",
+    "expelled Mark Smith, a British diplomat"."""
+    return tok.pos_ == "PROPN" and any(
+        c.dep_ in ("compound", "appos") and c.pos_ == "NOUN" and is_object(c, lemmas) for c in tok.children
+    )
+
+
 def direct_objects(tok: Token) -> list[Token]:
     if is_passive_participle(tok):
         heads = [tok.head]  # "forces backed by Russia": the forces are what is backed
@@ -212,9 +224,7 @@ class EventExtractor:
             if entry.objects:
                 pool = prep_objects(tok, entry.object_prep) if entry.object_prep else direct_objects(tok)
                 pool = [inner for t in pool for inner in self.through_partitive(t)]
-                nouns = tuple(
-                    t for t in pool if t.lemma_.lower() in entry.objects or t.lower_ in entry.objects
-                )
+                nouns = tuple(t for t in pool if is_object(t, entry.objects) or names_object(t, entry.objects))
                 if not nouns:
                     continue
             if best is None or entry.specificity > best.entry.specificity:
