@@ -65,6 +65,12 @@ def test_intent_without_intent_code_is_not_the_act(syntax_coder):
     assert coded(syntax_coder, "The United States will pull out troops from Syria.") == set()
 
 
+def test_announced_investigation_is_the_investigation(coder):
+    # verbal acts listed in modality.yaml `announced_acts` keep their own code when stated as intent
+    got = coded(coder, "The United Nations will investigate the killings in Darfur.")
+    assert {(s, c[:2]) for s, _, c in got} == {("IGOUNO", "09")}
+
+
 def test_threat_takes_threat_code(syntax_coder):
     got = coded(syntax_coder, "The United States threatened to impose sanctions on Iran.")
     assert got == {("USA", "IRN", "1312")}

@@ -379,7 +379,9 @@ class EventExtractor:
             state = modality(governing, self.words) if governing.pos_ in ("VERB", "AUX") else ASSERTED
         code = entry.code
         if state == INTENT:
-            if entry.intent:
+            if self.words.announced(entry.code):
+                pass  # "will investigate the killings": announcing this act is the act
+            elif entry.intent:
                 code = entry.intent
             elif entry.threat:
                 # a conflictual act announced for the future ("will strike", "Government to detain

@@ -38,7 +38,11 @@ class ModalityWords:
     hypothetical_governors: frozenset[str]
     condition_marks: frozenset[str]
     refusal_governors: frozenset[str]
+    announced_acts: frozenset[str]  # code prefixes whose intended form is the act ("will investigate")
     refusal_codes: dict[str, str]
+
+    def announced(self, code: str) -> bool:
+        return any(code.startswith(prefix) for prefix in self.announced_acts)
 
     def refusal_code(self, code: str) -> str | None:
         """The CAMEO 12x code for refusing the act `code`, or None when refusing it is no event."""
