@@ -19,7 +19,7 @@ IGO_COLUMNS = ["code", "name", "aliases", "country", "sector"]
 GROUP_COLUMNS = ["code", "name", "aliases", "country", "sector", "type"]
 STATUSES = {"member", "observer", "territory", "disputed"}
 GROUP_TYPES = frozenset(
-    "armed_group terrorist_group militia separatist party mercenary cartel movement".split()
+    "armed_group terrorist_group militia separatist party mercenary cartel movement indigenous_nation".split()
 )
 REQUIRED_SECTORS = frozenset(
     "GOV MIL REB INS SEP OPP PTY COP JUD SPY MED EDU BUS CRM CVL LAB LEG HLH REF ELI REL HRI AGR ENV DEV UAF".split()

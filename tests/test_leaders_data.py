@@ -108,7 +108,8 @@ def test_dates_parse_and_are_ordered() -> None:
         assert end == "" or date_re.match(end), f"line {line_no}: end {end!r}"
     for row in _rows():
         assert row.end is None or row.start <= row.end, f"line {row.line_no}: start after end"
-        assert row.end is None or row.end >= date(2000, 1, 1), f"line {row.line_no}: ended before 2000"
+        # roles from 1930 on: news still names historic leaders (Gorbachev, Suharto, Thatcher)
+        assert row.start >= date(1930, 1, 1), f"line {row.line_no}: starts before 1930"
 
 
 def test_codes_countries_and_sectors_are_consistent() -> None:
@@ -203,6 +204,12 @@ def test_coverage_is_broad() -> None:
         ("Ban Ki-moon", "secretary_general", "IGOUNO", "2010-06-01"),
         ("Jens Stoltenberg", "secretary_general", "IGOWSTNAT", "2020-06-01"),
         ("Mohammed bin Salman", "defence_minister", "SAUGOV", "2018-06-01"),
+        ("Mikhail Gorbachev", "head_of_state", "SUNGOV", "1991-06-01"),
+        ("Boris Yeltsin", "head_of_state", "RUSGOV", "1995-06-01"),
+        ("Suharto", "head_of_state_and_government", "IDNGOV", "1990-06-01"),
+        ("Slobodan Milošević", "head_of_state", "SRBGOV", "1993-06-01"),
+        ("Margaret Thatcher", "head_of_government", "GBRGOV", "1985-06-01"),
+        ("Yitzhak Rabin", "head_of_government", "ISRGOV", "1994-06-01"),
     ],
 )
 def test_spot_checks(name: str, role: str, code: str, day: str) -> None:

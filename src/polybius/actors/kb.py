@@ -23,6 +23,7 @@ NON_STATE = ("IGO", "NGO", "IMG")
 SPACES = re.compile(r"\s+")
 HYPHEN = re.compile(r"\s*[-‐‑–]\s*")
 FIRST_WORD = re.compile(r"[\s\-]")
+INITIALS = re.compile(r"(?:[a-z]\.){2,}[a-z]?")  # "u.s.", "u.k", "t.p.l.f."
 
 
 def name_key(text: str) -> str:
@@ -75,6 +76,11 @@ class KnowledgeBase:
     sector_nouns: dict[str, str] = field(default_factory=dict)
     sector_labels: dict[str, str] = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)  # iso3 -> canonical name
+    regions: set[str] = field(default_factory=set)  # region codes used as countries (EUR, WAF, MEA, ...)
+    # Names that are also the first word of places the KB lacks ("Western Cape", "West Virginia", "Asian
+    # Development Bank"): they only match when the next word is not capitalised.
+    open_ended: set[str] = field(default_factory=set)
+    needs_article: set[str] = field(default_factory=set)  # "the West": never a bare "West" (a surname)
     max_noun_len: int = 1
 
     def add(self, text: str, entry: Entry) -> None:
@@ -86,6 +92,8 @@ class KnowledgeBase:
             bucket.append(entry)
         first = first_word(key)
         self.first_words[first] = max(self.first_words.get(first, 1), word_count(key))
+        if INITIALS.fullmatch(key):  # "U.K." may reach us as "U . K ." (one token per letter and dot)
+            self.first_words[key[0]] = max(self.first_words.get(key[0], 1), 2 * key.count("."))
         if is_acronym(text.strip().removeprefix("the ")):
             self.acronyms.add(key)  # "WHO", "US", "IS": never the words "who", "us", "is"
         else:
@@ -116,6 +124,9 @@ class KnowledgeBase:
             bucket.extend(e for e in entries if e not in bucket)
         self.acronyms |= other.acronyms
         self.spelled |= other.spelled
+        self.regions |= other.regions
+        self.open_ended |= other.open_ended
+        self.needs_article |= other.needs_article
         for first, n in other.first_words.items():
             self.first_words[first] = max(self.first_words.get(first, 1), n)
         for key, sector in other.sector_nouns.items():
@@ -187,6 +198,42 @@ def load_orgs(kb: KnowledgeBase, path: Path, kind: str) -> None:
             kb.add(alias, entry)
 
 
+def load_agencies(kb: KnowledgeBase, path: Path) -> None:
+    """Named state agencies ("ICE", "USAID", "the DFID"): they stand for their state in a sector, like the
+    seats of power in countries.tsv (a metonym entry: "ICE officers" are USACOP)."""
+    for row in read_tsv(path, ("name", "aliases", "country", "sector")):
+        country, sector = row["country"], row["sector"]
+        if country not in kb.countries or not sector:
+            raise ValueError(f"{path}: {row['name']}: needs a known country and a sector")
+        entry = Entry("metonym", country + sector, country, sector, row["name"], origin="kb:agencies")
+        for alias in [row["name"], *split_multi(row["aliases"])]:
+            kb.add(alias, entry)
+
+
+def load_regions(kb: KnowledgeBase, path: Path) -> None:
+    """World regions that CAMEO codes as a country ("Europe" EUR, "West Africa" WAF, "the West" WST) and
+    former states (the Soviet Union SUN, Yugoslavia YUG: their ISO 3166-3 codes)."""
+    for row in read_tsv(path, ("code", "name", "aliases", "adjectives", "kind")):
+        code, name, kind = row["code"], row["name"], row["kind"]
+        if kind not in ("region", "former_state") or not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"{path}: {code}: needs a three-letter code and kind region or former_state")
+        kb.countries[code] = name.removeprefix("the ")
+        if kind == "region":
+            kb.regions.add(code)
+        for alias in [name, *split_multi(row["aliases"])]:
+            _add_region_name(kb, alias, Entry("country", code, code, None, name, origin="kb:regions"))
+        for adj in split_multi(row["adjectives"]):
+            _add_region_name(kb, adj, Entry("adjective", code, code, None, name, origin="kb:regions"))
+
+
+def _add_region_name(kb: KnowledgeBase, text: str, entry: Entry) -> None:
+    kb.add(text, entry)
+    key = name_key(text)
+    kb.open_ended.add(key)
+    if text.startswith("the ") and " " not in key:
+        kb.needs_article.add(key)
+
+
 def load_sectors(kb: KnowledgeBase, path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
@@ -223,6 +270,8 @@ def load_kb(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     load_countries(kb, data_dir / "countries.tsv")
     load_orgs(kb, data_dir / "igos.tsv", "igo")
     load_orgs(kb, data_dir / "groups.tsv", "group")
+    load_agencies(kb, data_dir / "agencies.tsv")
+    load_regions(kb, data_dir / "regions.tsv")
     load_sectors(kb, data_dir / "sectors.yaml")
     load_leaders(kb, data_dir / "leaders.tsv")
     return kb

@@ -7,6 +7,7 @@ learned ("Jeffrey Feltman, the State Department's top Middle East diplomat" make
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,12 @@ SKIP_DEPS = frozenset(
     {"conj", "cc", "relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "punct", "advmod"}
 )
 KEEP_PREPS = frozenset({"of", "from", "by"})  # "officials of X", "envoy from X", "an attack by X"
+OWNER_PREPS = KEEP_PREPS | {"for"}  # a role noun's owner: "a spokesman for the Taliban"
+# "police in Kirkuk", "a base in northeast Nigeria", "fighters across the border in Syria": the place a
+# head is said to be at gives its country (PETRARCH/TABARI convention)
+LOCATED_PREPS = frozenset({"in", "inside", "at", "near", "across", "throughout", "around", "outside"})
+LOCATIVE_PREPS = LOCATED_PREPS | {"on", "from", "into", "to"}
+PLACE_ENTS = frozenset({"GPE", "LOC", "FAC"})
 ACTOR_WORDS = Path(__file__).resolve().parents[1] / "data" / "actor_words.yaml"
 ROLE_ORDER = {
     "head_of_state_and_government": 0,
@@ -38,6 +45,8 @@ ROLE_ORDER = {
 }
 PRONOUN_REACH = 600  # characters back that a pronoun may look for its person
 STORY_COUNTRY = "text:main-country"  # how an actor got its country from the story, not its own words
+SPLIT_LETTER = re.compile(r"(?<=\w) ([^\W\d_\x00-\x7f]) (?=\w)")  # "P é rez": a tokeniser split "Pérez"
+SPACED_INITIALS = re.compile(r"(?:[a-z] ?\. ?)+[a-z](?: ?\.)?")  # "u . k", "t . p . l . f ."
 
 
 @dataclass(frozen=True)
@@ -114,16 +123,18 @@ def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
     i = sent.start
     while i < sent.end:
         tok = doc[i]
-        longest = kb.first_words.get(name_key(tok.text))
+        first = name_key(tok.text)
+        if i + 2 < sent.end and _lone_letter(doc[i + 1].text):
+            first = name_key(tok.text + doc[i + 1].text + doc[i + 2].text)  # "P é rez" is "Pérez"
+        longest = kb.first_words.get(first) or (first.endswith("s") and kb.first_words.get(first[:-1]))
         if not longest or tok.is_space:
             i += 1
             continue
         for j in range(min(sent.end, i + longest + 2), i, -1):
             last = doc[j - 1]
             text = full[tok.idx : last.idx + len(last.text)]
-            key = name_key(text)
-            entries = kb.names.get(key)
-            if entries and kb.allows(key, text):
+            key, entries = _match(kb, text)
+            if entries and kb.allows(key, text) and _fits(kb, key, text, doc, i, j):
                 found.append(Mention(i, j, text, tuple(entries)))
                 i = j
                 break
@@ -132,13 +143,51 @@ def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
     return found
 
 
-def argument_tokens(head: Token) -> list[Token]:
+def _lone_letter(text: str) -> bool:
+    return len(text) == 1 and text.isalpha() and not text.isascii()
+
+
+def _match(kb: KnowledgeBase, text: str) -> tuple[str, list[Entry] | None]:
+    """The KB entries for a stretch of text, also when a tokeniser spaced out its initials ("U . K")."""
+    key = name_key(text)
+    entries = kb.names.get(key)
+    if entries is None and SPLIT_LETTER.search(key):
+        key = SPLIT_LETTER.sub(r"\1", key)
+        entries = kb.names.get(key)
+    if entries is None and SPACED_INITIALS.fullmatch(key):
+        key = key.replace(" ", "")
+        entries = kb.names.get(key) or kb.names.get(key + ".")
+    if entries is None and key.endswith("s") and " " not in key and "'" not in key:
+        # a possessive that lost its apostrophe: "Nepals government", "Israels border"
+        bare = [e for e in kb.names.get(key[:-1], ()) if e.kind == "country" and name_key(e.name) == key[:-1]]
+        if bare:
+            return key[:-1], bare
+    return key, entries
+
+
+def _fits(kb: KnowledgeBase, key: str, text: str, doc: Doc, start: int, end: int) -> bool:
+    """Region names match only as themselves: "the West" (not the surname West), "Western" not in "Western
+    Cape" (a capitalised next word makes a longer name the KB lacks). A possessive without its apostrophe
+    ("Nepals") needs a common noun after it: "Frances Fitzgerald" is no French actor."""
+    if name_key(text) == key + "s":
+        nxt = doc[end] if end < len(doc) else None
+        if nxt is None or nxt.pos_ not in ("NOUN", "ADJ") or doc[start].ent_type_ == "PERSON":
+            return False
+    if key in kb.needs_article and (start == 0 or doc[start - 1].lower_ != "the"):
+        return False
+    if key in kb.open_ended and end < len(doc):
+        nxt = doc[end].text
+        return not (nxt[:1].isupper() and nxt[:1].isalpha())
+    return True
+
+
+def argument_tokens(head: Token, preps: frozenset[str] = KEEP_PREPS) -> list[Token]:
     """The head and the words that describe it, without clauses, conjuncts and other prepositions."""
     tokens = [head]
     for child in head.children:
         if child.dep_ in SKIP_DEPS:
             continue
-        if child.dep_ == "prep" and child.lower_ not in KEEP_PREPS:
+        if child.dep_ == "prep" and child.lower_ not in preps:
             continue
         tokens.extend(child.subtree)
     return sorted(tokens, key=lambda t: t.i)
@@ -158,6 +207,18 @@ def title_words(head: Token) -> list[Token]:
                 nxt.extend(c for c in t.children if c.dep_ in ("compound", "nmod", "amod"))
         frontier = nxt
     return found
+
+
+def place_tokens(tok: Token) -> list[Token]:
+    """A place phrase and the places nested in it ("the border in north-eastern Syria"), without clauses."""
+    tokens = [tok]
+    for child in tok.children:
+        if child.dep_ in SKIP_DEPS:
+            continue
+        if child.dep_ == "prep" and child.lower_ not in LOCATED_PREPS | {"of"}:
+            continue
+        tokens.extend(place_tokens(child))
+    return sorted(tokens, key=lambda t: t.i)
 
 
 def name_tokens(head: Token) -> list[Token]:
@@ -232,7 +293,11 @@ class Resolver:
         story's main country later on)."""
         for m in mentions:
             countries = {
-                e.country for e in m.entries if e.kind in ("country", "adjective", "metonym") and e.country
+                e.country
+                for e in m.entries
+                if e.kind in ("country", "adjective", "metonym")
+                and e.country
+                and e.country not in self.kb.regions
             }
             if len(countries) == 1:
                 ctx.countries[countries.pop()] += 1
@@ -246,16 +311,36 @@ class Resolver:
     # -- the argument --------------------------------------------------------------------------------------
     def resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         """The actor an argument head stands for, with the argument's words and offsets, or None."""
+        head = self._past_title(head)
         actor = self._resolve(head, ctx, mentions)
         if actor is None:
             return None
-        tokens = [head] if head.lower_ in self.words.person_pronouns else argument_tokens(head)
+        tokens = [head] if head.lower_ in self.words.person_pronouns else self._argument(head)
         while len(tokens) > 1 and tokens[0].is_punct:
             tokens.pop(0)
         while len(tokens) > 1 and tokens[-1].is_punct:
             tokens.pop()
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return replace(actor, text=doc_text(head.doc)[start:end], start=start, end=end)
+
+    def _argument(self, head: Token) -> list[Token]:
+        """The argument's words; a role noun keeps its "for" owner too ("a spokesman for the Taliban")."""
+        return argument_tokens(head, OWNER_PREPS if self.sector_of(head) else KEEP_PREPS)
+
+    def _past_title(self, head: Token) -> Token:
+        """A title parsed as the head ("Mr . Sisi", "Sen . Mitch McConnell"): the name after it."""
+        if head.lower_ not in self.words.titles and head.lower_ + "." not in self.words.titles:
+            return head
+        doc = head.doc
+        i = head.i + 1
+        while i < len(doc) and doc[i].is_punct and doc[i].text == ".":
+            i += 1
+        if i >= len(doc) or doc[i].pos_ != "PROPN":
+            return head
+        name = doc[i]
+        while name.dep_ in ("compound", "flat") and name.head.pos_ == "PROPN" and name.head.i > name.i:
+            name = name.head
+        return name
 
     def _resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         if head.lower_ in self.words.person_pronouns:
@@ -283,9 +368,47 @@ class Resolver:
         return actor
 
     def _resolve_words(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
-        tokens = argument_tokens(head)
+        actor = self._words_actor(head, ctx, mentions)
+        if actor is not None and actor.country:
+            return actor
+        return self._with_owner(head, actor, ctx, mentions)
+
+    def _with_owner(
+        self, head: Token, actor: Actor | None, ctx: DocContext, mentions: list[Mention]
+    ) -> Actor | None:
+        """A head without a country of its own takes its owner's: "Kim Jong-un's regime" (PRKGOV), "a
+        request by Mr Erdogan" (TURGOV), "a spokesman for the Taliban" (the group itself)."""
+        preps = OWNER_PREPS if actor is not None and actor.sector else KEEP_PREPS
+        owners = [c for c in head.children if c.dep_ in ("poss", "appos")]
+        if head.ent_type_ != "PERSON":  # "the Ne Win military government"
+            owners += [c for c in head.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"]
+        owners += [
+            p
+            for c in head.children
+            if c.dep_ == "prep" and c.lower_ in preps
+            for p in c.children
+            if p.dep_ == "pobj"
+        ]
+        for owner in owners:
+            found = self._resolve_words(self._past_title(owner), ctx, mentions)
+            if found is None or not found.country:
+                continue
+            if actor is None or not actor.sector:
+                return replace(found, how=f"{found.how}+owner")
+            if found.code != f"{found.country}{found.sector or ''}":
+                return replace(found, how=f"{found.how}+owner")  # a named organisation or group wins
+            name = actor.name
+            if head.ent_type_ != "PERSON":
+                label = self.kb.sector_labels.get(actor.sector, actor.sector)
+                name = f"{self.kb.countries.get(found.country, found.country)} {label}"
+            code = found.country + actor.sector
+            return replace(actor, code=code, country=found.country, name=name, how=f"{found.how}+owner")
+        return actor
+
+    def _words_actor(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
+        tokens = self._argument(head)
         idx = {t.i for t in tokens}
-        inside = [m for m in mentions if m.start in idx and (m.end - 1) in idx]
+        inside = [m for m in mentions if (m.start in idx and (m.end - 1) in idx) or m.start <= head.i < m.end]
         text = doc_text(head.doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)].strip(" ,")
         names = name_tokens(head)
         name_span = {t.i for t in names}
@@ -317,20 +440,11 @@ class Resolver:
                     self._learn(names, actor, ctx)
                 return actor
             others = [o for o in inside if o is not m]
-            text_actor = self._from_text(head, tokens, others, exclude=m, text=text, name=entry.name)
-            org = self._org(head, others, text, entry.name)
-            if text_actor is not None and text_actor.country and text_actor.sector:
-                actor = text_actor  # the text says who they are now: it wins
-            elif org is not None:
-                actor = org  # "UN Secretary-General Antonio Guterres"
-            elif current:
-                actor = Actor(entry.code, entry.country, entry.sector, entry.name, text, entry.origin)
-            else:
-                actor = Actor(
-                    f"{entry.country or ''}ELI", entry.country, "ELI", entry.name, text, "kb:former"
-                )
-            self._learn(names, actor, ctx)
-            return actor
+            return self._person(head, tokens, others, m, text, names, (entry, current), ctx)
+        if is_person and own:  # a name the tokeniser split so that no mention matched it ("P é rez Molina")
+            return self._person(
+                head, tokens, inside, None, text, names, self.person_entry(own, ctx.date), ctx
+            )
 
         actor = self._from_text(head, tokens, inside, exclude=None, text=text, name=None)
         org = self._org(head, inside, text, None)
@@ -351,11 +465,40 @@ class Resolver:
             return None
         return actor
 
+    def _person(
+        self,
+        head: Token,
+        tokens: list[Token],
+        others: list[Mention],
+        exclude: Mention | None,
+        text: str,
+        names: list[Token],
+        found: tuple[Entry | None, bool],
+        ctx: DocContext,
+    ) -> Actor | None:
+        """A knowledge-base person: the text's own role for them if it says one, else their role then."""
+        entry, current = found
+        if entry is None:
+            return None
+        text_actor = self._from_text(head, tokens, others, exclude=exclude, text=text, name=entry.name)
+        org = self._org(head, others, text, entry.name)
+        if text_actor is not None and text_actor.country and text_actor.sector:
+            actor = text_actor  # the text says who they are now: it wins
+        elif org is not None:
+            actor = org  # "UN Secretary-General Antonio Guterres"
+        elif current:
+            actor = Actor(entry.code, entry.country, entry.sector, entry.name, text, entry.origin)
+        else:
+            actor = Actor(f"{entry.country or ''}ELI", entry.country, "ELI", entry.name, text, "kb:former")
+        self._learn(names, actor, ctx)
+        return actor
+
     def _own_name_entries(self, names: list[Token]) -> tuple[Entry, ...]:
         """Built-in people named by the head's own name ("Vladimir Putin", else "Putin"): the curated
         knowledge base is asked first, even when an imported dictionary matched a longer phrase around it."""
         parts = [t.text for t in names if t.lower_ not in self.words.titles]
-        for text in (" ".join(parts), parts[-1] if parts else ""):
+        full = " ".join(parts)
+        for text in (full, SPLIT_LETTER.sub(r"\1", full), parts[-1] if parts else ""):
             people = tuple(e for e in self.kb.names.get(name_key(text), ()) if e.kind == "person")
             if people:
                 return people
@@ -404,7 +547,10 @@ class Resolver:
         if country is None and self.locate is not None:
             country = self._gazetteer_country(tokens)
             how = "gazetteer" if country else how
-        head_sector = self.sector_of(head)
+        # the head's own words decide the sector, unless the head is part of a place's name ("the Soviet
+        # Union" is no labour union)
+        own_place = any(m.start <= head.i < m.end for m, e in places if e.kind in ("country", "adjective"))
+        head_sector = None if own_place else self.sector_of(head)
         if head_sector is None:
             # a title or apposition describing the head, nearest first: "Ambassador Riyad Mansour",
             # "Feltman, the ... diplomat", "Senate Majority Leader Mitch McConnell"
@@ -416,8 +562,15 @@ class Resolver:
             # "Moscow's envoy": envoy decides the sector; the capital just gives the country.
             sector = head_sector
             how = f"{how}+role"  # the role noun decided the sector
-            if country is None:
-                country = self._located_in(head)  # "police in Kabul", "people in Kirkuk"
+        if country is None and (sector or head.ent_type_ == "PERSON") and self.locate is not None:
+            country = self._modifier_place(head)  # "West Bengal Chief Minister", "the Johor government"
+            how = f"gazetteer+{how}" if country else how
+        if country is None:
+            country = self._located_in(head)  # "police in Kabul", "a base in northeast Nigeria"
+            how = f"located+{how}" if country else how
+        if country is None and self.locate is not None:
+            country = self._bare_place(head)  # "sanctions on Abkhazia" (tagged NORP by the parser)
+            how = "gazetteer" if country else how
         if country is None and sector is None:
             return None
         code = f"{country or ''}{sector or ''}"
@@ -427,28 +580,71 @@ class Resolver:
             name = f"{cname} {label}".strip() if cname else label
         return Actor(code, country, sector, name, text, how)
 
+    def _locate(self, text: str) -> str | None:
+        assert self.locate is not None
+        return self.locate(text, ())
+
     def _gazetteer_country(self, tokens: list[Token]) -> str | None:
         """The country of a place entity among the argument's words ("shelled Kirkuk", "parts of Sinai")."""
-        assert self.locate is not None
         idx = {t.i for t in tokens}
         for ent in tokens[0].doc.ents:
-            if ent.label_ not in ("GPE", "LOC", "FAC") or ent.start not in idx:
+            if ent.label_ not in PLACE_ENTS or ent.start not in idx:
                 continue
-            country = self.locate(ent.text, ())
+            country = self._locate(ent.text)
             if country:
                 return country
         return None
 
+    def _modifier_place(self, head: Token) -> str | None:
+        """A place named by the proper nouns in front of a role noun or a person's name, outside any person
+        entity: "West Bengal Chief Minister Mamata Banerjee", "the Alberta government"."""
+        doc = head.doc
+        run: list[Token] = []
+        for tok in doc[head.left_edge.i : head.i]:
+            if tok.pos_ == "PROPN" and tok.ent_type_ not in ("PERSON", "ORG") and tok.head.i <= head.i:
+                run.append(tok)
+            elif run:
+                break
+        for n in range(len(run), 0, -1):
+            text = doc_text(doc)[run[0].idx : run[n - 1].idx + len(run[n - 1].text)]
+            if text.lower() in self.words.titles or self.kb.sector_nouns.get(name_key(text)):
+                continue
+            country = self._locate(text)
+            if country:
+                return country
+        return None
+
+    def _bare_place(self, head: Token) -> str | None:
+        """A proper-noun head that a locative preposition governs is a place even when the parser calls it
+        an organisation: "peacekeepers from Sinai", "forces in Crimea", "sanctions on Abkhazia"."""
+        if head.pos_ != "PROPN" or head.ent_type_ == "PERSON" or head.dep_ != "pobj":
+            return None
+        if head.head.lower_ not in LOCATIVE_PREPS:
+            return None
+        names = [t for t in name_tokens(head) if t.ent_type_ != "PERSON"]
+        text = doc_text(head.doc)[names[0].idx : names[-1].idx + len(names[-1].text)]
+        return self._locate(text)
+
     def _located_in(self, head: Token) -> str | None:
-        """The country of the place a people-noun is said to be in ("residents in Gaza City")."""
+        """The country of the place the head is said to be in, at or near ("residents in Gaza City", "prison
+        guards in Amirabad Prison in Gorgan"): a country name or seat of power, else a gazetteer place."""
         for child in head.children:
-            if child.dep_ == "prep" and child.lower_ in ("in", "inside"):
-                for pobj in (c for c in child.children if c.dep_ == "pobj"):
-                    span = head.doc[pobj.left_edge.i : pobj.right_edge.i + 1]
-                    for m in find_mentions(self.kb, span):
-                        for e in m.entries:
-                            if e.kind in ("country", "metonym", "adjective") and e.country:
-                                return e.country
+            if child.dep_ != "prep" or child.lower_ not in LOCATED_PREPS:
+                continue
+            for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                tokens = place_tokens(pobj)
+                idx = {t.i for t in tokens}
+                span = head.doc[min(idx) : max(idx) + 1]
+                for m in find_mentions(self.kb, span):
+                    if m.start not in idx:
+                        continue
+                    for e in m.entries:
+                        if e.kind in ("country", "metonym", "adjective") and e.country:
+                            return e.country
+                if self.locate is not None:
+                    country = self._gazetteer_country(tokens) or self._bare_place(pobj)
+                    if country:
+                        return country
         return None
 
     # -- memory --------------------------------------------------------------------------------------------
