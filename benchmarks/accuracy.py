@@ -138,11 +138,36 @@ def read_conll(path: Path) -> list[list[tuple[str, str]]]:
     return sentences
 
 
+NO_SPACE_BEFORE = frozenset({".", ",", ")", "%", ":", ";", "”", "!", "?"})
+NO_SPACE_AFTER = frozenset({"(", "$", "€", "£", "“"})
+APOSTROPHES = frozenset({"’", "'"})
+
+
+def tight(prev: str, tok: str, nxt: str) -> bool:
+    """Whether `tok` was written without a space after `prev`: the CoNLL file spaces out every token
+    ("China ’ s", "3 , 000", "rebel - held", "P é rez", "U . K"); the coder should read the sentence as written."""
+    if tok in NO_SPACE_BEFORE:
+        return True
+    if prev in NO_SPACE_AFTER or prev == "-" or tok == "-":
+        return True
+    if tok in APOSTROPHES and nxt.lower() in ("s", "t", "re", "ve", "ll", "d", "m"):
+        return True
+    if prev in APOSTROPHES and tok.lower() in ("s", "t", "re", "ve", "ll", "d", "m"):
+        return True
+    if prev == "," and tok[:1].isdigit() and len(tok) == 3:
+        return True  # "3 , 000"
+    if any(len(w) == 1 and w.isalpha() and not w.isascii() for w in (prev, tok)):
+        return True  # "P é rez": a letter the tokeniser split off
+    return prev == "." and len(tok) == 1 and tok.isupper()  # "U . K"
+
+
 def spans(tokens: list[tuple[str, str]]) -> tuple[str, dict[str, list[tuple[int, int]]]]:
-    """Sentence text (tokens joined by spaces) and the character spans of S/T/R entities."""
+    """Sentence text (the tokens as they were written, see `tight`) and the character spans of S/T/R entities."""
     text, offsets = "", []
-    for tok, _ in tokens:
-        if text:
+    words = [tok for tok, _ in tokens]
+    for i, tok in enumerate(words):
+        prev, nxt = (words[i - 1] if i else ""), (words[i + 1] if i + 1 < len(words) else "")
+        if text and not tight(prev, tok, nxt):
             text += " "
         offsets.append((len(text), len(text) + len(tok)))
         text += tok
