@@ -71,6 +71,13 @@ def test_announced_investigation_is_the_investigation(coder):
     assert {(s, c[:2]) for s, _, c in got} == {("IGOUNO", "09")}
 
 
+def test_gerund_after_a_light_noun_is_the_verbs_complement(syntax_coder):
+    assert coded(syntax_coder, "Iran began the process of releasing the prisoners.") == {("IRN", None, "0841")}
+    # the governing verb's future makes the act an intent
+    assert coded(syntax_coder, "Iran will begin releasing the prisoners.") == {("IRN", None, "0353")}
+    assert coded(syntax_coder, "Iran will start the process of releasing the prisoners.") == {("IRN", None, "0353")}
+
+
 def test_threat_takes_threat_code(syntax_coder):
     got = coded(syntax_coder, "The United States threatened to impose sanctions on Iran.")
     assert got == {("USA", "IRN", "1312")}

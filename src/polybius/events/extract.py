@@ -32,6 +32,7 @@ from polybius.events.modality import (
     REFUSED,
     THREAT,
     ModalityWords,
+    light_noun_governor,
     modality,
 )
 from polybius.events.ontology import CameoCode, Ontology
@@ -172,6 +173,10 @@ def subjects(tok: Token) -> list[Token]:
                 return conjuncts(head)
         if cur.dep_ == "relcl" and not is_passive(cur):
             return []  # "the letter that Bush sent": the object is relativised, the subject was found above
+        light = light_noun_governor(cur)
+        if light is not None:
+            cur = light  # "Canada began the process of withdrawing its troops"
+            continue
         if cur.dep_ not in INHERIT_SUBJECT_DEPS or cur.head is cur:
             return []
         if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):

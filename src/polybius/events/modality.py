@@ -90,6 +90,21 @@ def own_modality(tok: Token, words: ModalityWords) -> str:
     return ASSERTED
 
 
+# "began the process of withdrawing": a gerund after one of these nouns, itself the object of a verb, is
+# that verb's complement (its subject, auxiliaries and governors apply)
+LIGHT_NOUNS = frozenset({"process", "task", "work", "job", "business"})
+
+
+def light_noun_governor(tok: Token) -> Token | None:
+    """The verb of "X began the process of withdrawing", for the gerund "withdrawing"; else None."""
+    if tok.dep_ != "pcomp" or tok.head.lower_ != "of":
+        return None
+    noun = tok.head.head
+    if noun.lemma_.lower() in LIGHT_NOUNS and noun.dep_ in ("dobj", "obj") and noun.head.pos_ in ("VERB", "AUX"):
+        return noun.head
+    return None
+
+
 def modality(tok: Token, words: ModalityWords) -> str:
     """The predicate's modality, looking up through the verbs that embed it ("agreed to send")."""
     state = own_modality(tok, words)
@@ -97,11 +112,12 @@ def modality(tok: Token, words: ModalityWords) -> str:
         return state
     cur = tok
     for _ in range(MAX_CLIMB):
-        if cur.dep_ not in EMBEDDING_DEPS or cur.head is cur:
+        light = light_noun_governor(cur)
+        if light is None and (cur.dep_ not in EMBEDDING_DEPS or cur.head is cur):
             break
-        gov = cur.head
+        gov = light or cur.head
         lemma = gov.lemma_.lower()
-        relation = cur.dep_
+        relation = "xcomp" if light is not None else cur.dep_
         if relation == "conj":
             # coordinated predicates share the first one's auxiliaries and governor ("will meet and sign")
             inherited = own_modality(gov, words)
@@ -128,6 +144,8 @@ def modality(tok: Token, words: ModalityWords) -> str:
         gov_state = own_modality(gov, words)
         if relation in ("xcomp",) and gov_state in (NEGATED, CONDITIONAL, HYPOTHETICAL, REFUSED):
             return gov_state
+        if relation == "xcomp" and gov_state == INTENT:
+            state = INTENT  # "will begin withdrawing": the governing verb's future is the act's
         if relation == "ccomp" and gov_state == CONDITIONAL:
             return CONDITIONAL
         cur = gov
