@@ -71,6 +71,14 @@ def test_announced_investigation_is_the_investigation(coder):
     assert {(s, c[:2]) for s, _, c in got} == {("IGOUNO", "09")}
 
 
+def test_passive_raising_and_agentless_passive_clauses(syntax_coder):
+    # "were reported to have attacked": the raised subject acts
+    assert coded(syntax_coder, "Israeli troops were reported to have attacked Lebanon.") == {("ISRMIL", "LBN", "190")}
+    # an agentless passive clause does not borrow the main clause's subject
+    got = coded(syntax_coder, "Egypt praised Jordan after Lebanon was attacked.")
+    assert got == {("EGY", "JOR", "051")}
+
+
 def test_gerund_after_a_light_noun_is_the_verbs_complement(syntax_coder):
     assert coded(syntax_coder, "Iran began the process of releasing the prisoners.") == {("IRN", None, "0841")}
     # the governing verb's future makes the act an intent

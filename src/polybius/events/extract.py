@@ -152,12 +152,18 @@ def direct_objects(tok: Token) -> list[Token]:
 
 def subjects(tok: Token) -> list[Token]:
     """The actors doing the act: subject, by-agent in the passive, or inherited from the governing verb."""
-    cur = tok
+    cur, prev = tok, None
     for _ in range(MAX_CLIMB):
         if is_passive(cur):
             agents = prep_objects(cur, "by")
             if agents:
                 return agents
+            if prev is not None and prev.dep_ == "xcomp":
+                raised = [c for c in cur.children if c.dep_ == PASSIVE_SUBJECT]
+                if raised:
+                    return conjuncts(raised[0])  # "the rebels were reported to have attacked the town"
+            if cur.dep_ == "advcl":
+                return []  # "..., after a hobbit was reported in the pass": an agentless clause of its own
         else:
             subj = [c for c in cur.children if c.dep_ in SUBJECT_DEPS]
             if subj:
@@ -175,7 +181,7 @@ def subjects(tok: Token) -> list[Token]:
             return []  # "the letter that Bush sent": the object is relativised, the subject was found above
         light = light_noun_governor(cur)
         if light is not None:
-            cur = light  # "Canada began the process of withdrawing its troops"
+            prev, cur = cur, light  # "Canada began the process of withdrawing its troops"
             continue
         if cur.dep_ not in INHERIT_SUBJECT_DEPS or cur.head is cur:
             return []
@@ -186,7 +192,7 @@ def subjects(tok: Token) -> list[Token]:
             if poss and cur.tag_ != "VBN":
                 return conjuncts(poss[0])
             return []  # reduced relative ("troops stationed in Syria"): no agent in the clause
-        cur = cur.head
+        prev, cur = cur, cur.head
     return []
 
 
