@@ -196,6 +196,14 @@ def test_named_object_described_by_an_object_noun(syntax_coder):
     assert coded(syntax_coder, "Iran released Jason Rezaian.") == set()  # nothing says what was released
 
 
+def test_actor_objects(syntax_coder):
+    """`@actor` in an entry's objects: any object that names people or a body, never a thing."""
+    assert coded(syntax_coder, "Iran expelled a Cuban physician.") == {("IRN", "CUBHLH", "174")}
+    assert coded(syntax_coder, "Iran expelled Jason Rezaian.") == {("IRN", None, "174")}  # named, not resolved
+    assert coded(syntax_coder, "Iran deported three of the French journalists.") == {("IRN", "FRAMED", "174")}
+    assert coded(syntax_coder, "Iran expelled the report.") == set()
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

@@ -40,6 +40,8 @@ from polybius.models import Actor, Event
 
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
+ACTOR_OBJECT = "@actor"  # in a lexicon entry's `objects`: any object that names people or a body
+ACTOR_ENTITIES = frozenset({"PERSON", "NORP", "ORG", "GPE"})
 PASSIVE_SUBJECT = "nsubjpass"
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
 SPEAKER_PRONOUNS = frozenset({"it", "they", "we"})  # in a reported clause, the speaker speaking of itself
@@ -235,20 +237,36 @@ class EventExtractor:
             if entry.objects:
                 pool = prep_objects(tok, entry.object_prep) if entry.object_prep else direct_objects(tok)
                 pool = [inner for t in pool for inner in self.through_partitive(t)]
-                nouns = tuple(t for t in pool if is_object(t, entry.objects) or names_object(t, entry.objects))
+                nouns = tuple(
+                    t
+                    for t in pool
+                    if is_object(t, entry.objects)
+                    or names_object(t, entry.objects)
+                    or (ACTOR_OBJECT in entry.objects and self.is_actor_like(t))
+                )
                 if not nouns:
                     continue
             if best is None or entry.specificity > best.entry.specificity:
                 best = Match(entry, tok, nouns)
         return best
 
+    def is_actor_like(self, tok: Token) -> bool:
+        """Does an object name people or a body rather than a thing: a name ("Pablo Emilio Moncayo"), a
+        nationality ("a Cuban physician"), or a sector noun ("21 UN peacekeepers", "two soldiers")?"""
+        if tok.ent_type_ in ACTOR_ENTITIES or tok.pos_ == "PROPN":
+            return True
+        if any(c.ent_type_ == "NORP" and c.dep_ in ("amod", "compound") for c in tok.children):
+            return True
+        sectors = self.resolver.kb.sector_nouns
+        return tok.lemma_.lower() in sectors or tok.lower_ in sectors
+
     def through_partitive(self, tok: Token) -> list[Token]:
         """The noun itself, or what it counts: "released dozens of activists" releases activists."""
         partitives = self.resolver.words.partitives
-        if tok.lemma_.lower() in partitives or tok.lower_ in partitives:
-            inner = prep_objects(tok, "of")
+        if tok.lemma_.lower() in partitives or tok.lower_ in partitives or tok.pos_ == "NUM":
+            inner = prep_objects(tok, "of")  # "three of the dozens of hostages" counts hostages
             if inner:
-                return inner
+                return [t for i in inner for t in self.through_partitive(i)]
         return [tok]
 
     def match_patterns(self, tok: Token) -> list[Match]:
