@@ -176,6 +176,12 @@ def test_declined_to_comment_is_decline_comment(syntax_coder):
     assert coded(syntax_coder, "Russia declined to say.") == {("RUS", None, "011")}
 
 
+def test_nominal_event_with_objects_and_what_a_statement_announces(syntax_coder):
+    got = coded(syntax_coder, "Denmark announced a suspension of aid to Egypt.")
+    assert got == {("DNK", None, "010"), ("DNK", "EGY", "1621")}
+    assert coded(syntax_coder, "Denmark announced a suspension of flights to Egypt.") == {("DNK", None, "010")}
+
+
 def test_target_is_owner_of_a_thing(syntax_coder):
     got = coded(
         syntax_coder,

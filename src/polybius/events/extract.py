@@ -40,6 +40,7 @@ from polybius.models import Actor, Event
 
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
+STATEMENT_ROOT = "01"
 ACTOR_OBJECT = "@actor"  # in a lexicon entry's `objects`: any object that names people or a body
 ACTOR_ENTITIES = frozenset({"PERSON", "NORP", "ORG", "GPE"})
 PASSIVE_SUBJECT = "nsubjpass"
@@ -290,8 +291,21 @@ class EventExtractor:
         ]
 
     def match_noun(self, tok: Token) -> Match | None:
+        """A nominal event; an entry with `objects` needs them after its preposition (default "of"): "a
+        suspension of aid", "the lifting of sanctions"."""
         entries = self.lexicon.by_noun.get(tok.lemma_.lower()) or self.lexicon.by_noun.get(tok.lower_)
-        return Match(entries[0], tok, (tok,)) if entries else None
+        best: Match | None = None
+        for entry in entries or ():
+            nouns: tuple[Token, ...] = (tok,)
+            if entry.objects:
+                pool = [i for t in prep_objects(tok, entry.object_prep or "of") for i in self.through_partitive(t)]
+                found = tuple(t for t in pool if is_object(t, entry.objects))
+                if not found:
+                    continue
+                nouns = (tok, *found)
+            if best is None or entry.specificity > best.entry.specificity:
+                best = Match(entry, tok, nouns)
+        return best
 
     # -- arguments -----------------------------------------------------------------------------------------
     def target_slots(self, m: Match, nominal: bool = False) -> Iterator[list[Token]]:
@@ -366,13 +380,15 @@ class EventExtractor:
                     matches = [lexical] if lexical is not None else []
                 if not matches:
                     continue
-                # nouns the matched verb governs are its arguments, not events of their own:
-                # "rejected talks with Y" is a rejection, not talks
-                consumed.update(t.i for m in matches for t in m.event_nouns)
-                consumed.update(t.i for t in direct_objects(tok))
-                consumed.update(
-                    p.i for c in tok.children if c.dep_ == "prep" for p in prep_objects(tok, c.lower_)
-                )
+                # nouns the matched verb governs are its arguments, not events of their own: "rejected talks
+                # with Y" is a rejection, not talks; but what a statement announces is an event too ("announced
+                # a suspension of aid")
+                if not all(m.entry.code.startswith(STATEMENT_ROOT) for m in matches):
+                    consumed.update(t.i for m in matches for t in m.event_nouns)
+                    consumed.update(t.i for t in direct_objects(tok))
+                    consumed.update(
+                        p.i for c in tok.children if c.dep_ == "prep" for p in prep_objects(tok, c.lower_)
+                    )
                 for m in matches:
                     events.extend(
                         self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=False)
