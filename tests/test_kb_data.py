@@ -311,3 +311,113 @@ def test_sector_spot_checks() -> None:
     assert where["lawmaker"] == "LEG"
     assert where["journalist"] == "MED"
     assert where["gunman"] == "UAF"
+
+
+# --- companies and media outlets --------------------------------------------------------------------------------
+
+
+def companies() -> list[dict[str, str]]:
+    header, rows = read_tsv("companies.tsv")
+    assert header == ["name", "aliases", "country", "sector"]
+    return rows
+
+
+def test_company_rows() -> None:
+    iso3 = {row["iso3"] for row in countries()}
+    for row in companies():
+        assert row["name"] and row["name"] == row["name"].strip(), row
+        assert row["country"] in iso3, row["name"]
+        assert row["sector"] in ("BUS", "MED"), row["name"]
+        aliases = split_multi(row["aliases"])
+        assert all(a and a == a.strip() for a in aliases), row["name"]
+        assert row["name"] not in aliases, row["name"]
+
+
+def test_company_names_are_unique_and_clash_with_nothing() -> None:
+    seen: dict[str, str] = {}
+    for row in companies():
+        for s in [row["name"], *split_multi(row["aliases"])]:
+            assert key(s) not in seen, f"{s!r} in {seen.get(key(s))} and {row['name']}"
+            seen[key(s)] = row["name"]
+    nouns = {key(n) for entry in sectors().values() for n in entry["nouns"]}
+    assert not set(seen) & (set(country_by_string()) | set(org_by_string()) | nouns)
+
+
+def test_companies_load_as_metonyms() -> None:
+    from polybius.actors.kb import load_kb
+
+    kb = load_kb()
+
+    def codes(text: str) -> set[str]:
+        return {e.code for e in kb.lookup(text) if e.origin == "kb:companies"}
+
+    assert codes("Alibaba Group") == {"CHNBUS"}
+    assert codes("The New York Times") == {"USAMED"}
+    assert codes("Al Jazeera") == {"QATMED"}
+    assert codes("Reuters") == {"GBRMED"}
+    assert codes("Freeport-McMoRan") == {"USABUS"}
+    assert codes("Deutsche Bank") == {"DEUBUS"}
+    assert codes("Reliance Jio") == codes("Reliance Industries") == {"INDBUS"}
+    assert codes("GE") == codes("General Electric") == {"USABUS"}
+    assert codes("IAG") == {"GBRBUS"}
+    assert codes("Rusal") == {"RUSBUS"}
+    assert codes("Gazprom") == {"RUSBUS"}
+    entry = kb.lookup("Gazprom")[0]
+    assert (entry.kind, entry.country, entry.sector) == ("metonym", "RUS", "BUS")
+    # acronyms keep their capitals; ambiguous short names are left out
+    assert kb.allows("ge", "GE") and not kb.allows("ge", "Ge")
+    assert not kb.lookup("Meta") and not kb.lookup("Apple") and not kb.lookup("X")
+
+
+def test_bad_company_row_is_reported(tmp_path: Path) -> None:
+    from polybius.actors.kb import KnowledgeBase, load_companies, load_countries
+
+    kb = KnowledgeBase()
+    load_countries(kb, DATA / "countries.tsv")
+    bad = tmp_path / "companies.tsv"
+    bad.write_text("name\taliases\tcountry\tsector\nAcme\t\tUSA\tGOV\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="Acme"):
+        load_companies(kb, bad)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase", "code", "when"),
+    [
+        (
+            "Chinese regulators have launched an investigation into Alibaba Group.",
+            "Alibaba Group",
+            "CHNBUS",
+            None,
+        ),
+        (
+            "The ministry refused a request from The New York Times.",
+            "a request from The New York Times",
+            "USAMED",
+            None,
+        ),
+        ("The Deutsche Bank's mission expressed optimism.", "The Deutsche Bank's mission", "DEUBUS", None),
+        ("IAG chief Willie Walsh says they are pessimistic.", "IAG chief Willie Walsh", "GBRBUS", None),
+        ("The U.S. Treasury removed the sanctions on Rusal.", "Rusal", "RUSBUS", None),
+        ("Sen. Mitch McConnell says that he is pessimistic.", "Sen. Mitch McConnell", "USALEG", None),
+        ("UN diplomats said they hoped that Gambari would be in Myanmar.", "Gambari", "IGOUNO", "2007-10-15"),
+        ("A car bomb killed another ethnic Chechen.", "another ethnic Chechen", "RUS", None),
+        ("Thousands of Rohingya refugees crossed the border.", "Rohingya refugees", "MMRREF", None),
+    ],
+)
+def test_company_and_people_resolution(
+    coder, sentence: str, phrase: str, code: str, when: str | None
+) -> None:
+    from datetime import date
+
+    from polybius.actors.resolve import DocContext, find_mentions
+
+    resolver = coder.extractor.resolver
+    doc = coder.nlp(sentence)
+    sent = doc[:]
+    ctx = DocContext(date=date.fromisoformat(when) if when else None)
+    mentions = find_mentions(resolver.kb, sent)
+    resolver.observe(sent, mentions, ctx)
+    start = sentence.index(phrase)
+    span = doc.char_span(start, start + len(phrase), alignment_mode="expand")
+    actor = resolver.resolve(span.root, ctx, mentions)
+    assert actor is not None and actor.code == code, actor

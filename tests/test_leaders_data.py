@@ -121,7 +121,7 @@ def test_codes_countries_and_sectors_are_consistent() -> None:
         else:
             assert ISO3_RE.match(row.country), f"line {row.line_no}"
             assert row.code[:3] == row.country, f"line {row.line_no}: {row.code} vs {row.country}"
-            assert row.sector in {"GOV", "MIL"}, f"line {row.line_no}: sector {row.sector!r}"
+            assert row.sector in {"GOV", "MIL", "LEG"}, f"line {row.line_no}: sector {row.sector!r}"
             assert row.code[3:6] == row.sector, f"line {row.line_no}: {row.code} vs {row.sector}"
 
 
@@ -210,6 +210,11 @@ def test_coverage_is_broad() -> None:
         ("Slobodan Milošević", "head_of_state", "SRBGOV", "1993-06-01"),
         ("Margaret Thatcher", "head_of_government", "GBRGOV", "1985-06-01"),
         ("Yitzhak Rabin", "head_of_government", "ISRGOV", "1994-06-01"),
+        ("Nancy Pelosi", "other", "USALEG", "2008-06-01"),
+        ("Mitch McConnell", "other", "USALEG", "2017-06-01"),
+        ("Ibrahim Gambari", "other", "IGOUNO", "2007-10-15"),
+        ("Staffan de Mistura", "other", "IGOUNO", "2016-02-01"),
+        ("Filippo Grandi", "other", "IGOUNOREFHCR", "2020-06-01"),
     ],
 )
 def test_spot_checks(name: str, role: str, code: str, day: str) -> None:

@@ -210,6 +210,22 @@ def load_agencies(kb: KnowledgeBase, path: Path) -> None:
             kb.add(alias, entry)
 
 
+COMPANY_SECTORS = ("BUS", "MED")
+
+
+def load_companies(kb: KnowledgeBase, path: Path) -> None:
+    """Companies and media outlets ("Gazprom", "Deutsche Bank", "Al Jazeera", "Reuters"): each stands for
+    its home country in the business (BUS) or media (MED) sector, like a named agency ("Gazprom" is RUSBUS,
+    "a request from The New York Times" USAMED)."""
+    for row in read_tsv(path, ("name", "aliases", "country", "sector")):
+        country, sector = row["country"], row["sector"]
+        if country not in kb.countries or sector not in COMPANY_SECTORS:
+            raise ValueError(f"{path}: {row['name']}: needs a known country and sector BUS or MED")
+        entry = Entry("metonym", country + sector, country, sector, row["name"], origin="kb:companies")
+        for alias in [row["name"], *split_multi(row["aliases"])]:
+            kb.add(alias, entry)
+
+
 def load_regions(kb: KnowledgeBase, path: Path) -> None:
     """World regions that CAMEO codes as a country ("Europe" EUR, "West Africa" WAF, "the West" WST) and
     former states (the Soviet Union SUN, Yugoslavia YUG: their ISO 3166-3 codes)."""
@@ -271,6 +287,7 @@ def load_kb(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     load_orgs(kb, data_dir / "igos.tsv", "igo")
     load_orgs(kb, data_dir / "groups.tsv", "group")
     load_agencies(kb, data_dir / "agencies.tsv")
+    load_companies(kb, data_dir / "companies.tsv")
     load_regions(kb, data_dir / "regions.tsv")
     load_sectors(kb, data_dir / "sectors.yaml")
     load_leaders(kb, data_dir / "leaders.tsv")
