@@ -210,6 +210,12 @@ def test_actor_objects(syntax_coder):
     assert coded(syntax_coder, "Iran expelled the report.") == set()
 
 
+def test_alone_code_when_no_recipient_is_named(syntax_coder):
+    assert coded(syntax_coder, "Iran held military drills in the Gulf.") == {("IRN", None, "150")}
+    assert coded(syntax_coder, "Iran held military drills with Russia.") == {("IRN", "RUS", "062")}
+    assert coded(syntax_coder, "Iran and Russia held military drills.") == {("IRN", "RUS", "062"), ("RUS", "IRN", "062")}
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

@@ -463,6 +463,9 @@ class EventExtractor:
             pairs = [(s, t) for s in sources for t in sources if s[0] is not t[0]]
         else:
             pairs = [(s, t) for s in sources for t in (targets or [None])]
+            named = [h for h in target_heads if h not in m.event_nouns]
+            if not targets and not named and entry.alone and code == entry.code:
+                code = entry.alone  # "Iran held military drills": alone, a show of force, not cooperation
         info = self.code_info(code)
         if info is None:
             return

@@ -10,6 +10,7 @@ Format (data/lexicon/README.md has the full description):
       target: [on, against]           # where the target comes from (dobj, dative, or prepositions)
       intent: "0312"                  # optional code when stated as intent/future
       threat: "1312"                  # optional code when stated as a threat
+      alone: "150"                    # optional code when the sentence names no recipient ("held drills")
       plover: RETREAT                 # optional PLOVER type where the words decide it, not the code
       mode: ...  context: ...         # optional PLOVER mode / context
       example: "..."                  # a sentence this entry codes
@@ -28,8 +29,8 @@ from polybius.events.ontology import Ontology
 
 LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 KEYS = frozenset(
-    {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "plover",
-     "mode", "context", "example", "note"}
+    {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "alone",
+     "plover", "mode", "context", "example", "note"}
 )  # fmt: skip
 OBJECT_TARGETS = ("dative", "with", "to", "on", "against")
 
@@ -62,6 +63,7 @@ class LexEntry:
     target: tuple[str, ...] = ("dobj",)
     intent: str | None = None
     threat: str | None = None
+    alone: str | None = None  # the code when no recipient is named: one-sided "drills" are no cooperation
     plover: str = ""  # PLOVER type of the entry's own code when the words decide it ("observed the ceasefire")
     mode: str = ""
     context: str = ""
@@ -109,7 +111,7 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
     code = raw.get("code")
     if isinstance(code, int):
         raise LexiconError(f"{where}: code {code} must be a quoted string (leading zeros matter)")
-    for key in ("code", "intent", "threat"):
+    for key in ("code", "intent", "threat", "alone"):
         value = raw.get(key)
         if value is None and key != "code":
             continue
@@ -151,6 +153,7 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
         target=target,
         intent=raw.get("intent"),
         threat=raw.get("threat"),
+        alone=raw.get("alone"),
         plover=plover,
         mode=mode,
         context=context,
