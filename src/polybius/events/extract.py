@@ -569,7 +569,7 @@ class EventExtractor:
                         break
                 if targets:
                     break
-        if not targets and m.event_nouns and entry.objects:
+        if not targets and m.event_nouns and entry.objects and entry.target:  # `target: []`: no recipient
             # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
             targets = self.resolve_all(m.event_nouns, ctx, mentions)
             target_heads = target_heads or list(m.event_nouns)  # named, even when not resolved
