@@ -29,6 +29,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from spacy.tokens import Span, Token
+
 from polybius.clean import CleanError, clean
 from polybius.models import Document, DocumentResult, Event, RawDocument
 from polybius.pipeline import Coder, Options
@@ -185,6 +187,17 @@ def overlaps(a: tuple[int, int], b: tuple[int | None, int | None]) -> bool:
     return b[0] is not None and b[1] is not None and a[0] < b[1] and b[0] < a[1]
 
 
+def span_head(span: Span) -> Token:
+    """The gold span's head: its parse root, unless the parser made a preposition, a verb or an article of it
+    ("Hackers linked to the Iranian government" rooted at "linked"): then its object, or first noun or name."""
+    root = span.root
+    if root.pos_ == "ADP":  # "on veteran leader Silvio Berlusconi": the phrase hangs from its preposition
+        return next((c for c in root.children if c.dep_ == "pobj" and c in span), root)
+    if root.pos_ not in ("VERB", "AUX", "DET"):
+        return root
+    return next((t for t in span if t.pos_ in ("NOUN", "PROPN", "ADJ")), root)
+
+
 def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
     from polybius.actors.resolve import DocContext, find_mentions
 
@@ -209,7 +222,7 @@ def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
                     hits[kind] += 1
                 cspan = parsed.char_span(span[0], span[1], alignment_mode="expand")
                 if cspan is not None:
-                    actor = resolver.resolve(cspan.root, ctx, mentions)
+                    actor = resolver.resolve(span_head(cspan), ctx, mentions)
                     if actor is not None and actor.country:
                         resolved[kind] += 1
     print(f"### ConfliBERT source/target spans ({len(sentences)} sentences)\n")

@@ -256,3 +256,50 @@ def test_ambiguous_division_names_give_no_country(resolve_span):
     # Punjab is a state of India and a province of Pakistan: nothing here says which
     actor = resolve_span("Police in Punjab arrested him.", "Police in Punjab")
     assert actor is None or actor.country is None, actor
+
+
+# --- possessive pronouns, not-local modifiers, party tags, credits ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, word, code",
+    [
+        ("Vladimir Putin said his country will not lift the ban.", "country", "RUS"),
+        ("Vladimir Putin said his government will not lift the ban.", "government", "RUSGOV"),
+        ("Russia said its troops had crossed the border.", "troops", "RUSMIL"),
+        ("Hamas said its fighters had crossed the border.", "fighters", "PSEREBHAM"),
+        ("Barack Obama met his Iranian counterpart.", "counterpart", "IRN"),  # its own country wins
+        ("Sen. Ted Cruz (R-Texas) accused China of lying.", "Cruz", "USALEG"),
+    ],
+)
+def test_possessive_pronouns_and_party_tags(resolve, sentence, word, code):
+    actor = resolve(sentence, word)
+    assert actor is not None and actor.code == code
+
+
+def test_foreign_people_take_no_story_country(resolve):
+    ctx = DocContext(date=date(2009, 3, 4), home_country="IRN")
+    assert resolve("Police detained journalists.", "journalists", ctx=ctx).code == "IRNMED"
+    assert resolve("Police detained foreign journalists.", "journalists", ctx=ctx).code == "MED"
+
+
+def test_news_agencies_do_not_make_the_story_country(resolve):
+    ctx = DocContext(date=date(2019, 2, 1))
+    resolve("Police fired tear gas in Caracas, according to Reuters.", "Police", ctx=ctx)
+    assert "GBR" not in ctx.countries
+
+
+@pytest.mark.parametrize(
+    "sentence, word, code",
+    [
+        ("The California Farm Bureau Federation criticized the rule.", "The California Farm Bureau Federation", "USA"),
+        ("Workers at Gazprom went on strike.", "Workers at Gazprom", "RUSLAB"),  # "at" an organisation: its people
+        ("Sudan refused to cooperate with the international criminal court.", "the international criminal court",
+         "IGO"),  # a name of three words or more, in lower case
+        ("Tamil Nadu Chief Minister J Jayalalithaa criticized the Centre.", "Tamil Nadu Chief Minister J Jayalalithaa",
+         "INDGOV"),  # a place the parser took for part of a name
+    ],
+)
+def test_organisations_named_after_places_and_owners(resolve_span, sentence, word, code):
+    actor = resolve_span(sentence, word)
+    assert actor is not None and actor.code.startswith(code), actor

@@ -106,7 +106,9 @@ class KnowledgeBase:
             if len(letters) >= 4 and letters[0].isupper():
                 return True  # long acronyms are also written as names: "Isis", "Nato", "Unicef"
             return bool(letters) and all(ch.isupper() for ch in letters)
-        return any(ch.isupper() for ch in text)
+        # a name of three words or more is unambiguous even when written in lower case ("the international
+        # criminal court"); shorter ones need a capital ("Hamas", not "hamas"; "Congress", not "congress")
+        return any(ch.isupper() for ch in text) or len(key.split()) >= 3
 
     def add_noun(self, text: str, sector: str) -> None:
         key = name_key(text)

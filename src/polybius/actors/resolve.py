@@ -27,7 +27,7 @@ SKIP_DEPS = frozenset(
     {"conj", "cc", "relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "punct", "advmod"}
 )
 KEEP_PREPS = frozenset({"of", "from", "by"})  # "officials of X", "envoy from X", "an attack by X"
-OWNER_PREPS = KEEP_PREPS | {"for"}  # a role noun's owner: "a spokesman for the Taliban"
+OWNER_PREPS = KEEP_PREPS | {"for", "at"}  # a role noun's owner: "a spokesman for the Taliban", "workers at Gazprom"
 # "police in Kirkuk", "a base in northeast Nigeria", "fighters across the border in Syria": the place a
 # head is said to be at gives its country (PETRARCH/TABARI convention)
 LOCATED_PREPS = frozenset({"in", "inside", "at", "near", "across", "throughout", "around", "outside"})
@@ -57,6 +57,7 @@ ROLE_ORDER = {
     "secretary_general": 7,
 }
 PRONOUN_REACH = 600  # characters back that a pronoun may look for its person
+US_PARTY_TAG = re.compile(r"\((?:D|R|I)\s?-\s?[A-Z][A-Za-z.]{1,14}\)")  # "(D-Mich.)", "(R-Texas)"
 STORY_COUNTRY = "text:main-country"  # how an actor got its country from the story, not its own words
 SPLIT_LETTER = re.compile(r"(?<=\w) ([^\W\d_\x00-\x7f]) (?=\w)")  # "P é rez": a tokeniser split "Pérez"
 SPACED_INITIALS = re.compile(r"(?:[a-z] ?\. ?)+[a-z](?: ?\.)?")  # "u . k", "t . p . l . f ."
@@ -66,6 +67,10 @@ SPACED_INITIALS = re.compile(r"(?:[a-z] ?\. ?)+[a-z](?: ?\.)?")  # "u . k", "t .
 class ActorWords:
     titles: frozenset[str]
     person_pronouns: frozenset[str]
+    person_possessives: frozenset[str]
+    group_possessives: frozenset[str]
+    country_nouns: frozenset[str]
+    not_local: frozenset[str]
     partitives: frozenset[str]
 
 
@@ -315,6 +320,7 @@ class Resolver:
                 if e.kind in ("country", "adjective", "metonym")
                 and e.country
                 and e.country not in self.kb.regions
+                and e.origin != "kb:companies"  # "according to Reuters" says nothing of where the story is
             }
             if len(countries) == 1:
                 ctx.countries[countries.pop()] += 1
@@ -377,12 +383,81 @@ class Resolver:
             if inner:  # "dozens of protesters", "members of the ruling party"
                 return self._resolve(inner[0], ctx, mentions)
         actor = self._resolve_words(head, ctx, mentions)
-        if actor is not None and actor.country is None and actor.sector:
+        if (actor is None or not actor.country) and (legislator := self._us_legislator(head, actor)):
+            return legislator
+        if actor is None and head.ent_type_ == "ORG" and self.locate is not None:
+            actor = self._named_after_place(head)
+        if actor is None or not actor.country:  # "his Iranian counterpart" keeps its own country
+            owned = self._owned_by_pronoun(head, ctx, mentions)
+            if owned is not None:
+                return owned
+        local = not any(c.lower_ in self.words.not_local for c in head.children if c.dep_ in ("amod", "compound"))
+        if actor is not None and actor.country is None and actor.sector and local:
             # "police fired tear gas" under a KHARTOUM dateline, or in a story about Sudan: Sudanese police
+            # (but "foreign journalists" are not Sudanese)
             country = ctx.main_country()
             if country:
                 actor = replace(actor, code=country + actor.code, country=country, how=STORY_COUNTRY)
         return actor
+
+    def _named_after_place(self, head: Token) -> Actor | None:
+        """An organisation the knowledge base lacks, named after its place ("the California Farm Bureau
+        Federation", "the Karachi Chamber of Commerce"): that place's country."""
+        country = self._modifier_place(head, any_label=True)
+        if country is None:
+            return None
+        tokens = self._argument(head)
+        text = doc_text(head.doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+        sector = self.sector_of(head)
+        return Actor(country + (sector or ""), country, sector, text.removeprefix("the ").removeprefix("The "),
+                     text, "gazetteer+org-name")  # fmt: skip
+
+    def _us_legislator(self, head: Token, actor: Actor | None) -> Actor | None:
+        """"Debbie Stabenow (D-Mich.)", "Sen. Ted Cruz (R-Texas)": the party-state tag marks a member of the US
+        Congress."""
+        if head.ent_type_ != "PERSON" and (actor is None or actor.sector != "LEG"):
+            return None
+        tokens = self._argument(head)
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        text = doc_text(head.doc)
+        if not US_PARTY_TAG.search(text[start : end + 16]):
+            return None
+        name = actor.name if actor is not None and head.ent_type_ != "PERSON" else head.text
+        return Actor("USALEG", "USA", "LEG", name, text[start:end], "text:party-tag")
+
+    def _owned_by_pronoun(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
+        """"Putin said his country ...", "Russia said its troops ...": a possessive pronoun gives the country
+        of the person (last named) or of the country, organisation or group named before it in the sentence."""
+        poss = [c for c in head.children if c.dep_ == "poss" and c.pos_ == "PRON"]
+        if not poss:
+            return None
+        word = poss[0].lower_
+        owner: Actor | None = None
+        if word in self.words.person_possessives:
+            owner = self._pronoun(poss[0], ctx)
+        elif word in self.words.group_possessives:
+            before = [m for m in mentions if m.end <= poss[0].i and m.start >= head.sent.start]
+            for m in reversed(before):
+                owner = self._resolve_words(head.doc[m.end - 1], ctx, mentions)
+                if owner is not None and owner.country:
+                    break
+                owner = None
+        if owner is None or not owner.country:
+            return None
+        text_start, text_end = poss[0].idx, head.idx + len(head.text)
+        text = doc_text(head.doc)[text_start:text_end]
+        how = f"{owner.how}+possessive"
+        if owner.code != f"{owner.country}{owner.sector or ''}" and self.sector_of(head) is not None:
+            return replace(owner, text=text, how=how)  # "Hamas said its fighters ...": Hamas's own
+        if head.lemma_.lower() in self.words.country_nouns or head.lower_ in self.words.country_nouns:
+            name = self.kb.countries.get(owner.country, owner.country)
+            return Actor(owner.country, owner.country, None, name, text, how)
+        sector = self.sector_of(head)
+        if sector is None:
+            return None
+        label = self.kb.sector_labels.get(sector, sector)
+        name = f"{self.kb.countries.get(owner.country, owner.country)} {label}"
+        return Actor(owner.country + sector, owner.country, sector, name, text, how)
 
     def _resolve_words(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         actor = self._words_actor(head, ctx, mentions)
@@ -609,7 +684,15 @@ class Resolver:
         """The country of a place entity among the argument's words ("shelled Kirkuk", "parts of Sinai")."""
         idx = {t.i for t in tokens}
         for ent in tokens[0].doc.ents:
-            if ent.label_ not in PLACE_ENTS or ent.start not in idx:
+            if ent.start not in idx:
+                continue
+            if ent.label_ not in PLACE_ENTS:
+                # a place the parser took for an organisation ("Nagorno-Karabakh began ..."): its whole name
+                if ent.label_ != "ORG" or self.kb.names.get(name_key(ent.text)):
+                    continue
+                country = self._locate(ent.text)
+                if country:
+                    return country
                 continue
             country = self._locate(ent.text)
             words = [t for t in ent if t.lower_ != "the"]
@@ -625,10 +708,15 @@ class Resolver:
         entity: "West Bengal Chief Minister Mamata Banerjee", "the Alberta government". In front of a place
         noun (`any_label`) the parser's label does not count: "the Ladakh region", "the Deraa countryside"."""
         doc = head.doc
-        skip = () if any_label else ("PERSON", "ORG")
+        # an organisation's name may begin with its place ("The Florida Legislature", "the Louisville Metro
+        # Police Department"); a person's own name is skipped, not a place the parser took for one ("Tamil Nadu
+        # Chief Minister J Jayalalithaa")
+        person_head = not any_label and head.ent_type_ == "PERSON"
+        own = {t.i for t in name_tokens(head)} if person_head else set()
         run: list[Token] = []
         for tok in doc[head.left_edge.i : head.i]:
-            if tok.pos_ == "PROPN" and tok.ent_type_ not in skip and tok.head.i <= head.i:
+            named = tok.ent_type_ == "PERSON" and not person_head and not any_label  # "Kim Jong-un's regime"
+            if tok.pos_ == "PROPN" and tok.i not in own and not named and tok.head.i <= head.i:
                 run.append(tok)
             elif run:
                 break
