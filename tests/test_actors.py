@@ -270,6 +270,7 @@ def test_ambiguous_division_names_give_no_country(resolve_span):
         ("Hamas said its fighters had crossed the border.", "fighters", "PSEREBHAM"),
         ("Barack Obama met his Iranian counterpart.", "counterpart", "IRN"),  # its own country wins
         ("Sen. Ted Cruz (R-Texas) accused China of lying.", "Cruz", "USALEG"),
+        ("Both Ministers praised the deal.", "Ministers", "GOV"),  # a capitalised plural tagged as a name
     ],
 )
 def test_possessive_pronouns_and_party_tags(resolve, sentence, word, code):

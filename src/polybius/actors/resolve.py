@@ -271,6 +271,9 @@ class Resolver:
                 key = name_key(" ".join([*(getattr(w, form) for w in words), getattr(head, form)]))
                 if key in self.kb.sector_nouns:
                     return self.kb.sector_nouns[key]
+                # a capitalised plural the tagger took for a name keeps its "s" in the lemma ("Both Ministers")
+                if head.pos_ == "PROPN" and key.endswith("s") and key[:-1] in self.kb.sector_nouns:
+                    return self.kb.sector_nouns[key[:-1]]
         return None
 
     # -- people -------------------------------------------------------------------------------------------
