@@ -86,6 +86,12 @@ def test_gerund_after_a_light_noun_is_the_verbs_complement(syntax_coder):
     assert coded(syntax_coder, "Iran will start the process of releasing the prisoners.") == {("IRN", None, "0353")}
 
 
+def test_root_tagged_as_a_noun_with_subject_and_object_is_a_verb(coder):
+    # headline style: the tagger calls "decry" a noun
+    got = coded(coder, "Activists in Khartoum decry new government policy")
+    assert ("SDNOPP", "SDNGOV", "111") in got
+
+
 def test_threat_takes_threat_code(syntax_coder):
     got = coded(syntax_coder, "The United States threatened to impose sanctions on Iran.")
     assert got == {("USA", "IRN", "1312")}

@@ -130,6 +130,15 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
     return levels
 
 
+def is_mistagged_verb(tok: Token) -> bool:
+    """A clause's root the tagger called a noun although it has a subject and an object, as in headlines
+    ("Activists in Khartoum decry new government policy")."""
+    if tok.pos_ not in ("NOUN", "PROPN") or tok.dep_ != "ROOT":
+        return False
+    deps = {c.dep_ for c in tok.children}
+    return "nsubj" in deps and bool(deps & OBJECT_DEPS)
+
+
 def is_object(tok: Token, lemmas: frozenset[str]) -> bool:
     return tok.lemma_.lower() in lemmas or tok.lower_ in lemmas
 
@@ -373,7 +382,7 @@ class EventExtractor:
         events: list[Event] = []
         consumed: set[int] = set()
         for tok in sent:
-            if tok.pos_ == "VERB":
+            if tok.pos_ == "VERB" or is_mistagged_verb(tok):
                 matches = self.match_patterns(tok) if self.matchers else []
                 if not matches:
                     lexical = self.match_verb(tok)
