@@ -111,8 +111,16 @@ def test_refusals_take_reject_codes(syntax_coder):
 
 def test_conditional_and_hypothetical_are_not_coded(syntax_coder):
     assert coded(syntax_coder, "If Moscow praised Beijing, the talks could go ahead.") == set()
-    assert coded(syntax_coder, "Russia could attack Ukraine.") == set()
+    assert coded(syntax_coder, "Russia could praise Ukraine.") == set()
+    assert coded(syntax_coder, "Russia may have attacked Ukraine.") == set()  # a guess about the past
     assert coded(syntax_coder, "NATO is considering imposing sanctions on Belarus.") == set()
+
+
+def test_possible_conflictual_act_is_a_threat(syntax_coder):
+    # PLOVER: a possible assault is THREATEN; the entry's threat code
+    assert coded(syntax_coder, "Russia could attack Ukraine.") == {("RUS", "UKR", "138")}
+    assert coded(syntax_coder, "The EU may impose sanctions on Iran.") == {("IGOEUREEC", "IRN", "1312")}
+    assert coded(syntax_coder, "Iran raised the possibility of imposing sanctions on Iraq.") == {("IRN", "IRQ", "1312")}
 
 
 def test_questions_are_not_coded(syntax_coder):

@@ -29,6 +29,7 @@ from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
     ASSERTED,
     INTENT,
+    POSSIBLE,
     REFUSED,
     THREAT,
     ModalityWords,
@@ -447,6 +448,11 @@ class EventExtractor:
             if not entry.threat:
                 return
             code = entry.threat
+        elif state == POSSIBLE:
+            if not entry.threat:
+                return  # "could help": a possibility, no event
+            # "could suspend relations", "may ban the party": PLOVER codes a possible conflictual act as THREATEN
+            code, state = entry.threat, THREAT
         elif state == REFUSED:
             refusal = self.words.refusal_code(entry.code)
             if refusal is None:

@@ -15,7 +15,7 @@ MODALITY_FILE = Path(__file__).resolve().parents[1] / "data" / "modality.yaml"
 EMBEDDING_DEPS = frozenset({"xcomp", "ccomp", "advcl", "pcomp", "conj"})
 MAX_CLIMB = 4
 
-ASSERTED, INTENT, THREAT, NEGATED, HYPOTHETICAL, CONDITIONAL, REFUSED = (
+ASSERTED, INTENT, THREAT, NEGATED, HYPOTHETICAL, CONDITIONAL, REFUSED, POSSIBLE = (
     "asserted",
     "intent",
     "threat",
@@ -23,6 +23,7 @@ ASSERTED, INTENT, THREAT, NEGATED, HYPOTHETICAL, CONDITIONAL, REFUSED = (
     "hypothetical",
     "conditional",
     "refused",
+    "possible",  # "could suspend relations", "raised the possibility of sanctions": a threat if conflictual
 )
 
 
@@ -84,7 +85,9 @@ def own_modality(tok: Token, words: ModalityWords) -> str:
         if lower in words.would_aux:
             return INTENT
         if lower in words.possibility_aux:
-            return HYPOTHETICAL
+            if any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in tok.children):
+                return HYPOTHETICAL  # "may have attacked": a guess about the past, no threat
+            return POSSIBLE
     if any(c.dep_ == "mark" and c.lower_ in words.condition_marks for c in tok.children):
         return CONDITIONAL
     return ASSERTED
@@ -93,6 +96,8 @@ def own_modality(tok: Token, words: ModalityWords) -> str:
 # "began the process of withdrawing": a gerund after one of these nouns, itself the object of a verb, is
 # that verb's complement (its subject, auxiliaries and governors apply)
 LIGHT_NOUNS = frozenset({"process", "task", "work", "job", "business"})
+# "raised the possibility of suspending talks": the gerund is possible, not done (and may be a threat)
+POSSIBILITY_NOUNS = frozenset({"possibility", "potential", "prospect", "option", "spectre", "specter"})
 
 
 def light_noun_governor(tok: Token) -> Token | None:
@@ -100,9 +105,14 @@ def light_noun_governor(tok: Token) -> Token | None:
     if tok.dep_ != "pcomp" or tok.head.lower_ != "of":
         return None
     noun = tok.head.head
-    if noun.lemma_.lower() in LIGHT_NOUNS and noun.dep_ in ("dobj", "obj") and noun.head.pos_ in ("VERB", "AUX"):
+    lemma = noun.lemma_.lower()
+    if lemma in LIGHT_NOUNS | POSSIBILITY_NOUNS and noun.dep_ in ("dobj", "obj") and noun.head.pos_ in ("VERB", "AUX"):
         return noun.head
     return None
+
+
+def under_possibility_noun(tok: Token) -> bool:
+    return tok.dep_ == "pcomp" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in POSSIBILITY_NOUNS
 
 
 def modality(tok: Token, words: ModalityWords) -> str:
@@ -110,6 +120,8 @@ def modality(tok: Token, words: ModalityWords) -> str:
     state = own_modality(tok, words)
     if state not in (ASSERTED, INTENT):
         return state
+    if under_possibility_noun(tok):
+        return POSSIBLE
     cur = tok
     for _ in range(MAX_CLIMB):
         light = light_noun_governor(cur)
