@@ -182,6 +182,12 @@ def test_nominal_events(syntax_coder):
     assert got == {("ARM", "AZE", "046"), ("AZE", "ARM", "046")}
 
 
+def test_nominal_event_source_from_a_nationality_or_organisation_in_front(syntax_coder):
+    assert coded(syntax_coder, "Israeli attacks on Lebanon continued.") == {("ISR", "LBN", "190")}
+    assert coded(syntax_coder, "NATO attacks on Libya continued.") == {("IGOWSTNAT", "LBY", "190")}
+    assert coded(syntax_coder, "The Beirut attacks continued.") == set()  # a place says where, not who
+
+
 def test_nominal_event_with_possessive_pronoun_takes_the_verbs_subject(syntax_coder):
     assert coded(syntax_coder, "Israel began its attack on Lebanon.") == {("ISR", "LBN", "190")}
 

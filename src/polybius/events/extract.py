@@ -354,7 +354,9 @@ class EventExtractor:
             return by
         if noun.dep_ in OBJECT_DEPS and noun.head.pos_ in ("VERB", "AUX"):
             return subjects(noun.head)  # a light verb: "X held talks with Y", "X launched an attack on Y"
-        return []
+        # "Israeli airstrikes killed ...", "NATO strikes on ...": a nationality or an organisation in front of
+        # the event noun (not a place: "the Gaza airstrike" is where, not who)
+        return [c for c in noun.lefts if c.dep_ in ("amod", "compound") and c.ent_type_ in ("NORP", "ORG")]
 
     def resolve_all(
         self, heads: Iterable[Token], ctx: DocContext, mentions: list[Mention]
