@@ -236,6 +236,12 @@ def test_alone_code_when_no_recipient_is_named(syntax_coder):
     assert coded(syntax_coder, "Iran and Russia held military drills.") == {("IRN", "RUS", "062"), ("RUS", "IRN", "062")}
 
 
+def test_targets_after_conjoined_objects_and_owners_named_in_front(syntax_coder):
+    got = coded(syntax_coder, "Japan sent aid and a team of doctors to Haiti.")
+    assert got == {("JPN", "HTI", "073")}
+    assert coded(syntax_coder, "Israel attacked a Hamas tunnel.") == {("ISR", "PSEREBHAM", "190")}
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

@@ -122,6 +122,8 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
             for child in t.children:
                 if child.dep_ == "poss":
                     level.extend(conjuncts(child))
+                elif child.dep_ == "compound" and child.ent_type_ in ("ORG", "NORP") and t.pos_ == "NOUN":
+                    level.append(child)  # "the SDF headquarters", "a Hamas tunnel": whose thing it is
                 elif child.dep_ in ("prep", "agent") and child.lower_ in OWNER_PREPS:
                     level.extend(c for c in child.children if c.dep_ == "pobj")
         if not level:
@@ -324,8 +326,13 @@ class EventExtractor:
         anchors = [tok, *m.event_nouns]
         if nominal and tok.dep_ in OBJECT_DEPS:
             anchors.append(tok.head)  # "held talks on Monday with Rice": the preposition hangs off the verb
-        # "lifted the ban imposed on the LTTE": the preposition hangs off a participle describing the object
-        nouns = [*m.event_nouns, *(c for c in tok.children if c.dep_ in OBJECT_DEPS)]
+        # "lifted the ban imposed on the LTTE": the preposition hangs off a participle describing the object;
+        # "sent vehicles and paratroopers to Lebanon": or off the object's last conjunct
+        themes = [*m.event_nouns]
+        themes += [c for n in themes for c in conjuncts(n) if c not in themes]
+        themes += [i for n in themes for i in self.through_partitive(n) if i not in themes]  # "a team of doctors"
+        anchors.extend(c for c in themes if c not in anchors)
+        nouns = [*themes, *(c for c in tok.children if c.dep_ in OBJECT_DEPS)]
         anchors.extend(c for n in nouns for c in n.children if c.dep_ == "acl" and c.tag_ == "VBN")
         for slot in entry.target:
             if slot == "dobj":
