@@ -1,6 +1,6 @@
 import pytest
 
-from polybius.clean import CleanError, clean, is_english, normalize_date, split_head, strip_junk
+from polybius.clean import CleanError, clean, headline_of, is_english, normalize_date, split_head, strip_junk
 from polybius.models import RawDocument
 
 BODY = (
@@ -131,3 +131,16 @@ def test_code_title_keeps_the_title_as_the_first_paragraph():
     kept = clean(raw, code_title=True)
     assert kept.text.startswith("Iran Rejects Talks\n\n") and kept.text[: kept.title_end] == "Iran Rejects Talks"
     assert kept.text.endswith("Iran rejected talks on Monday.")
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        ("Iran criticizes Iraq | Reuters", "Iran criticizes Iraq"),
+        ("Russia and China sign deal - BBC News", "Russia and China sign deal"),
+        ("Putin - Bush", "Putin - Bush"),  # too short to carry a site name
+        ("Iran  Rejects\nTalks", "Iran Rejects Talks"),
+    ],
+)
+def test_headline_of_a_page_title(title, headline):
+    assert headline_of(title) == headline

@@ -368,6 +368,18 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
     return result.text or "", result.title, result.date
 
 
+SITE_SUFFIX = re.compile(r"\s+[|\-–—]\s+(\S+(?:\s+\S+){0,3})\s*$")  # "... | Reuters", "... - BBC News"
+
+
+def headline_of(title: str) -> str:
+    """The headline in a page title: one line, without a trailing site name ("Iran criticizes Iraq | Reuters")."""
+    headline = " ".join(title.split())
+    found = SITE_SUFFIX.search(headline)
+    if found and len(headline[: found.start()].split()) >= 3:
+        headline = headline[: found.start()]
+    return headline
+
+
 def clean(raw: RawDocument, code_title: bool = False) -> Document:
     """Clean one raw document. Raises CleanError when nothing usable is left.
 
@@ -399,8 +411,8 @@ def clean(raw: RawDocument, code_title: bool = False) -> Document:
     if doc_date is None and dateline.date_text:
         doc_date, how = normalize_date(dateline.date_text), "dateline"
     title_end = 0
-    if code_title and title and title.split():
-        headline = " ".join(title.split())
+    headline = headline_of(title) if code_title and title else ""
+    if headline:
         body, title_end = f"{headline}\n\n{body}", len(headline)
     doc = Document(
         id=raw.id,
