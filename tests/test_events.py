@@ -107,6 +107,11 @@ def test_refusals_take_reject_codes(syntax_coder):
     assert coded(syntax_coder, "Iran refused to sign a deal with Iraq.") == {("IRN", "IRQ", "127")}
     assert coded(syntax_coder, "Russia will not meet Ukraine.") == {("RUS", "UKR", "125")}
     assert coded(syntax_coder, "Russia refused to attack Ukraine.") == set()
+    assert coded(syntax_coder, "Iran failed to sign a deal with Iraq.") == {("IRN", "IRQ", "127")}
+
+
+def test_a_decision_reports_the_act(syntax_coder):
+    assert coded(syntax_coder, "Japan decided to send aid to Haiti.") == {("JPN", "HTI", "073")}
 
 
 def test_conditional_and_hypothetical_are_not_coded(syntax_coder):
