@@ -247,6 +247,11 @@ def test_targets_after_conjoined_objects_and_owners_named_in_front(syntax_coder)
     assert coded(syntax_coder, "Israel attacked a Hamas tunnel.") == {("ISR", "PSEREBHAM", "190")}
 
 
+def test_a_place_in_the_actors_own_country_is_where_not_whom(coder):
+    assert coded(coder, "Thailand imposed a curfew in Bangkok.") == {("THA", None, "1723")}
+    assert coded(coder, "Israel imposed a curfew in Hebron.") == {("ISR", "PSE", "1723")}
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

@@ -42,6 +42,7 @@ from polybius.models import Actor, Event
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 STATEMENT_ROOT = "01"
+PLACE_PREPS = frozenset({"in", "at", "near", "inside", "across", "throughout", "around"})
 ACTOR_OBJECT = "@actor"  # in a lexicon entry's `objects`: any object that names people or a body
 ACTOR_ENTITIES = frozenset({"PERSON", "NORP", "ORG", "GPE"})
 PASSIVE_SUBJECT = "nsubjpass"
@@ -501,6 +502,15 @@ class EventExtractor:
             pmode = entry.mode  # the words' mode, where it belongs to the type coded (not to an intent code's)
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
+            if (
+                target is not None
+                and t_tok is not None
+                and target.country == source.country
+                and t_tok.dep_ == "pobj"
+                and t_tok.head.lower_ in PLACE_PREPS
+            ):
+                # "Thailand imposed a curfew in Bangkok": a place inside the actor's own country says where
+                t_tok, target = None, None
             # a recipient the type needs and the sentence does not name ("the UN sent aid") keeps the event,
             # with target null and the confidence that goes with it
             unnamed = target is None and bool(entry.target) and self._needs_recipient(code) and not target_heads
