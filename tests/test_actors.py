@@ -295,6 +295,7 @@ def test_news_agencies_do_not_make_the_story_country(resolve):
     [
         ("The California Farm Bureau Federation criticized the rule.", "The California Farm Bureau Federation", "USA"),
         ("Workers at Gazprom went on strike.", "Workers at Gazprom", "RUSLAB"),  # "at" an organisation: its people
+        ("Germany accepts 1,500 people now living in Greek refugee camps.", "1,500 people", "GRC"),  # living in
         ("Sudan refused to cooperate with the international criminal court.", "the international criminal court",
          "IGO"),  # a name of three words or more, in lower case
         ("Tamil Nadu Chief Minister J Jayalalithaa criticized the Centre.", "Tamil Nadu Chief Minister J Jayalalithaa",

@@ -761,8 +761,11 @@ class Resolver:
 
     def _located_in(self, head: Token) -> str | None:
         """The country of the place the head is said to be in, at or near ("residents in Gaza City", "prison
-        guards in Amirabad Prison in Gorgan"): a country name or seat of power, else a gazetteer place."""
-        for child in head.children:
+        guards in Amirabad Prison in Gorgan", "people living in Greek refugee camps", "troops stationed in
+        Syria"): a country name or seat of power, else a gazetteer place."""
+        # a reduced relative of place ("living in", "stationed in", "held in") says where the head is
+        described = [c for c in head.children if c.dep_ == "acl" and c.tag_ in ("VBG", "VBN")]
+        for child in [*head.children, *(p for a in described for p in a.children)]:
             if child.dep_ != "prep" or child.lower_ not in LOCATED_PREPS:
                 continue
             for pobj in (c for c in child.children if c.dep_ == "pobj"):
