@@ -252,6 +252,16 @@ def test_a_place_in_the_actors_own_country_is_where_not_whom(coder):
     assert coded(coder, "Israel imposed a curfew in Hebron.") == {("ISR", "PSE", "1723")}
 
 
+def test_agentless_passive_with_an_implied_agent(syntax_coder):
+    # only a state imposes a curfew (`implied: GOV`): the state of the place named, with less confidence
+    (ev,) = code_text(syntax_coder, "A curfew was imposed in Kashmir on Monday.").events
+    assert (ev.source.code, ev.target, ev.cameo, ev.source.text) == ("INDGOV", None, "1723", "")
+    (named,) = code_text(syntax_coder, "India imposed a curfew in Kashmir on Monday.").events
+    assert ev.confidence < named.confidence
+    assert coded(syntax_coder, "A curfew was imposed by the army in Kashmir.") == {("INDMIL", None, "1723")}
+    assert coded(syntax_coder, "The prisoners were released in Kashmir.") == set()  # no agent implied
+
+
 def test_self_events_are_dropped(syntax_coder):
     assert coded(syntax_coder, "Russia praised Russia.") == set()
 

@@ -58,6 +58,7 @@ def test_examples_code_to_their_entry(coder, builtin):
         ("- code: '042'\n  verbs: [meet]\n  context: gardening\n", "not a PLOVER context"),
         ("- code: '0871'\n  verbs: [observe]\n  plover: RETREATING\n", "not a PLOVER type"),
         ("- code: '062'\n  verbs: [drill]\n  alone: '1500'\n", "not a CAMEO code"),
+        ("- code: '1723'\n  verbs: [impose]\n  implied: government\n", "sector code"),
         ("- code: '0871'\n  verbs: [observe]\n  plover: AID\n  mode: ceasefire\n", "not a PLOVER mode of AID"),
     ],
 )

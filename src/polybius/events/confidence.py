@@ -17,6 +17,7 @@ from pathlib import Path
 
 from polybius.models import Actor
 
+IMPLIED = "implied"  # an agent the act implies ("curfew imposed": the state), not one the text names
 CONFIDENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "confidence.json"
 FEATURES = (
     "source_country",  # the source has a country (or is an IGO/NGO)
@@ -37,7 +38,7 @@ FEATURES = (
     "pattern",  # coded by an imported verb pattern
     "recipient_missing",  # the PLOVER type needs a recipient and the sentence names none
 )
-INFERRED = ("text:earlier", "text:main-country")  # context, not the words themselves, gave the country
+INFERRED = ("text:earlier", "text:main-country", IMPLIED)  # context, not the words themselves, gave the country
 
 
 def features(

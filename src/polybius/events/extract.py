@@ -24,7 +24,7 @@ from polybius.actors.resolve import (
     doc_text,
     find_mentions,
 )
-from polybius.events.confidence import ConfidenceModel, default_confidence, features
+from polybius.events.confidence import IMPLIED, ConfidenceModel, default_confidence, features
 from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
     ASSERTED,
@@ -264,6 +264,29 @@ class EventExtractor:
                 best = Match(entry, tok, nouns)
         return best
 
+    def implied_actor(self, sector: str, predicate: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
+        """The agent an agentless passive implies: `sector` of the country of a place in the predicate's clause,
+        else of the story's main country, else the sector alone."""
+        kb = self.resolver.kb
+        clause = {t.i for t in predicate.subtree}
+        country = None
+        for mention in mentions:
+            if mention.start in clause:
+                found = {e.country for e in mention.entries if e.kind in ("country", "adjective", "metonym")}
+                if len(found) == 1 and (c := found.pop()) and c in kb.countries and c not in kb.regions:
+                    country = c
+                    break
+        if country is None and self.resolver.locate is not None:
+            for ent in predicate.sent.ents:
+                if ent.start in clause and ent.label_ in ("GPE", "LOC", "FAC"):
+                    country = self.resolver.locate(ent.text, ())
+                    if country:
+                        break
+        country = country or ctx.main_country()
+        label = kb.sector_labels.get(sector, sector)
+        name = f"{kb.countries.get(country, country)} {label}" if country else label
+        return Actor(f"{country or ''}{sector}", country, sector, name, "", IMPLIED)
+
     def is_actor_like(self, tok: Token) -> bool:
         """Does an object name people or a body rather than a thing: a name ("Pablo Emilio Moncayo"), a
         nationality ("a Cuban physician"), or a sector noun ("21 UN peacekeepers", "two soldiers")?"""
@@ -478,6 +501,11 @@ class EventExtractor:
         if nominal and not source_heads and len(between) >= 2:
             source_heads = between
         sources = self.resolve_all(source_heads, ctx, mentions)
+        if not sources and entry.implied and not nominal and m.predicate.tag_ == "VBN":
+            # "Curfew imposed in Kashmir", "Five sentenced to death in Cairo": an agentless passive whose act only
+            # one kind of actor performs; the state of the place (or of the story), with the confidence it earns
+            implied = self.implied_actor(entry.implied, m.predicate, ctx, mentions)
+            sources = [(m.predicate, implied)] if implied is not None else []
         if not sources:
             return
         target_heads, targets = self._targets(m, nominal, source_heads, ctx, mentions)
@@ -604,8 +632,9 @@ class EventExtractor:
                 if targets:
                     break
         if not targets and m.event_nouns and entry.objects and entry.target:  # `target: []`: no recipient
-            # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself
-            targets = self.resolve_all(m.event_nouns, ctx, mentions)
+            # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself, when
+            # it names people or a body ("a curfew in Kashmir" is a thing in a place)
+            targets = self.resolve_all([n for n in m.event_nouns if self.is_actor_like(n)], ctx, mentions)
             target_heads = target_heads or list(m.event_nouns)  # named, even when not resolved
         return target_heads, targets
 

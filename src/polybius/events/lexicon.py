@@ -11,6 +11,7 @@ Format (data/lexicon/README.md has the full description):
       intent: "0312"                  # optional code when stated as intent/future
       threat: "1312"                  # optional code when stated as a threat
       alone: "150"                    # optional code when the sentence names no recipient ("held drills")
+      implied: GOV                    # optional sector of the agent an agentless passive implies ("curfew imposed")
       plover: RETREAT                 # optional PLOVER type where the words decide it, not the code
       mode: ...  context: ...         # optional PLOVER mode / context
       example: "..."                  # a sentence this entry codes
@@ -30,7 +31,7 @@ from polybius.events.ontology import Ontology
 LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 KEYS = frozenset(
     {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "alone",
-     "plover", "mode", "context", "example", "note"}
+     "implied", "plover", "mode", "context", "example", "note"}
 )  # fmt: skip
 OBJECT_TARGETS = ("dative", "with", "to", "on", "against")
 
@@ -64,6 +65,7 @@ class LexEntry:
     intent: str | None = None
     threat: str | None = None
     alone: str | None = None  # the code when no recipient is named: one-sided "drills" are no cooperation
+    implied: str = ""  # sector of the agent an agentless passive implies: only a state imposes a curfew (GOV)
     plover: str = ""  # PLOVER type of the entry's own code when the words decide it ("observed the ceasefire")
     mode: str = ""
     context: str = ""
@@ -133,6 +135,9 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
     context = ";".join(
         c.strip().lower().replace("-", "_") for c in str(raw.get("context") or "").split(";") if c.strip()
     )
+    implied = str(raw.get("implied") or "").strip().upper()
+    if implied and not re.fullmatch(r"[A-Z]{3}", implied):
+        raise LexiconError(f"{where}: 'implied' must be a CAMEO sector code such as GOV, JUD, COP")
     plover = str(raw.get("plover") or "").strip().upper()
     if plover and plover not in ontology.plover:
         raise LexiconError(f"{where}: '{plover}' is not a PLOVER type")
@@ -154,6 +159,7 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
         intent=raw.get("intent"),
         threat=raw.get("threat"),
         alone=raw.get("alone"),
+        implied=implied,
         plover=plover,
         mode=mode,
         context=context,
