@@ -191,6 +191,7 @@ def test_nominal_event_source_from_a_nationality_or_organisation_in_front(syntax
     assert coded(syntax_coder, "Israeli attacks on Lebanon continued.") == {("ISR", "LBN", "190")}
     assert coded(syntax_coder, "NATO attacks on Libya continued.") == {("IGOWSTNAT", "LBY", "190")}
     assert coded(syntax_coder, "The Beirut attacks continued.") == set()  # a place says where, not who
+    assert coded(syntax_coder, "Army attacks on Lebanon continued.") == {("MIL", "LBN", "190")}  # a role
 
 
 def test_nominal_event_with_possessive_pronoun_takes_the_verbs_subject(syntax_coder):

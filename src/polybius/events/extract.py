@@ -385,9 +385,16 @@ class EventExtractor:
             return by
         if noun.dep_ in OBJECT_DEPS and noun.head.pos_ in ("VERB", "AUX"):
             return subjects(noun.head)  # a light verb: "X held talks with Y", "X launched an attack on Y"
-        # "Israeli airstrikes killed ...", "NATO strikes on ...": a nationality or an organisation in front of
-        # the event noun (not a place: "the Gaza airstrike" is where, not who)
-        return [c for c in noun.lefts if c.dep_ in ("amod", "compound") and c.ent_type_ in ("NORP", "ORG")]
+        # "Israeli airstrikes killed ...", "NATO strikes on ...", "a police crackdown", "the Syria military
+        # withdrawal": a nationality, an organisation or a role in front of the event noun (not a place: "the
+        # Gaza airstrike" is where, not who)
+        sectors = self.resolver.kb.sector_nouns
+        return [
+            c
+            for c in noun.lefts
+            if c.dep_ in ("amod", "compound")
+            and (c.ent_type_ in ("NORP", "ORG") or c.lemma_.lower() in sectors)
+        ]
 
     def resolve_all(
         self, heads: Iterable[Token], ctx: DocContext, mentions: list[Mention]
@@ -542,7 +549,13 @@ class EventExtractor:
             # a recipient the type needs and the sentence does not name ("the UN sent aid") keeps the event,
             # with target null and the confidence that goes with it
             unnamed = target is None and bool(entry.target) and self._needs_recipient(code) and not target_heads
-            if target is not None and target.code == source.code:
+            acts_on_own_country = (  # "Army attacks on Lebanon": the army is not Lebanon's, whatever the story
+                target is not None
+                and source.how == STORY_COUNTRY
+                and not target.sector
+                and target.country == source.country
+            )
+            if target is not None and (target.code == source.code or acts_on_own_country):
                 # the story's main country given to an unnamed actor ("the two Cabinet members traveled to
                 # Moscow" in a Moscow story) is wrong when that actor acts on that very country: drop the guess
                 if source.how == STORY_COUNTRY:
