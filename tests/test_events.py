@@ -261,6 +261,9 @@ def test_agentless_passive_with_an_implied_agent(syntax_coder):
     assert ev.confidence < named.confidence
     assert coded(syntax_coder, "A curfew was imposed by the army in Kashmir.") == {("INDMIL", None, "1723")}
     assert coded(syntax_coder, "The prisoners were released in Kashmir.") == set()  # no agent implied
+    # an ownerless event noun: protests are made by protesters of the place
+    assert coded(syntax_coder, "Protests erupted in Minsk on Sunday.") == {("BLROPP", None, "141")}
+    assert coded(syntax_coder, "Protests by students erupted in Minsk.") == {("BLREDU", None, "141")}  # named
 
 
 def test_self_events_are_dropped(syntax_coder):

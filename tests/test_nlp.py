@@ -22,6 +22,7 @@ def is_name(phrase: str) -> bool:
         ("Senegal Leader Criticizes Uzbekistan's Response", "Senegal leader criticizes Uzbekistan's response"),
         ("UN And NATO Send McDonald Aid", "UN and NATO send McDonald aid"),  # capitals, inner capitals stay
         ("Over 5,000 Rally In Central Tehran", "Over 5,000 rally in central Tehran"),
+        ("Protests Erupt In Tehran On Sunday", "Protests erupt in Tehran on Sunday"),  # days keep capitals
     ],
 )
 def test_title_case_headline_in_sentence_case(title, expected):

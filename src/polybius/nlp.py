@@ -17,6 +17,11 @@ HEADLINE_WORD = re.compile(r"[^\W\d_][\w'’.\-]*")
 TITLE_CASE_SHARE = 0.6  # of the words of 4+ letters capitalised: a headline in title case
 NAME_WORDS = 6  # longest name looked up
 POSSESSIVE = re.compile(r"['’]s?$")  # "Uzbekistan's Response": the name is "Uzbekistan"
+# days and months keep their capitals ("May" is left out: in a headline it is usually the verb)
+CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april june july august "
+    "september october november december".split()
+)
 
 
 class ModelError(RuntimeError):
@@ -83,7 +88,7 @@ def headline_case(title: str, is_name: Callable[[str], bool]) -> str:
             i += span
             continue
         word = words[i].group()
-        if i > 0 and word[0].isupper() and word[1:] == word[1:].lower():
+        if i > 0 and word[0].isupper() and word[1:] == word[1:].lower() and word.lower() not in CALENDAR:
             out[words[i].start()] = word[0].lower()
         i += 1
     return "".join(out)

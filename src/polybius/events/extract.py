@@ -508,10 +508,12 @@ class EventExtractor:
         if nominal and not source_heads and len(between) >= 2:
             source_heads = between
         sources = self.resolve_all(source_heads, ctx, mentions)
-        if not sources and entry.implied and not nominal and m.predicate.tag_ == "VBN":
-            # "Curfew imposed in Kashmir", "Five sentenced to death in Cairo": an agentless passive whose act only
-            # one kind of actor performs; the state of the place (or of the story), with the confidence it earns
-            implied = self.implied_actor(entry.implied, m.predicate, ctx, mentions)
+        if not sources and not source_heads and entry.implied and (nominal or m.predicate.tag_ == "VBN"):
+            # "Curfew imposed in Kashmir", "Five sentenced to death in Cairo", "protests erupted in Minsk": an
+            # agentless passive or an ownerless event noun whose act only one kind of actor performs; that actor
+            # of the place (or of the story), with the confidence an inferred source earns
+            clause = m.predicate.head if nominal and m.predicate.dep_ in SUBJECT_DEPS | OBJECT_DEPS else m.predicate
+            implied = self.implied_actor(entry.implied, clause, ctx, mentions)
             sources = [(m.predicate, implied)] if implied is not None else []
         if not sources:
             return
