@@ -11,7 +11,7 @@ Format (data/lexicon/README.md has the full description):
       intent: "0312"                  # optional code when stated as intent/future
       threat: "1312"                  # optional code when stated as a threat
       alone: "150"                    # optional code when the sentence names no recipient ("held drills")
-      implied: GOV                    # optional sector of the agent an agentless passive implies ("curfew imposed")
+      implied: GOV                    # optional sector of the agent an agentless passive or ownerless noun implies
       plover: RETREAT                 # optional PLOVER type where the words decide it, not the code
       mode: ...  context: ...         # optional PLOVER mode / context
       example: "..."                  # a sentence this entry codes
