@@ -163,7 +163,9 @@ def test_several_events_per_sentence(syntax_coder):
 
 
 def test_single_actor_event(syntax_coder):
-    assert coded(syntax_coder, "Iranian students protested in Tehran.") == {("IRNEDU", None, "141")}
+    assert coded(syntax_coder, "Iranian students protested.") == {("IRNEDU", None, "141")}
+    # a place named in the predicate's phrase is its target, as in TABARI and PETRARCH (Tehran is IRN)
+    assert coded(syntax_coder, "Iranian students protested in Tehran.") == {("IRNEDU", "IRN", "141")}
 
 
 def test_recipient_the_type_needs_but_the_sentence_omits(syntax_coder):
@@ -204,8 +206,9 @@ def test_declined_to_comment_is_decline_comment(syntax_coder):
 
 def test_nominal_event_with_objects_and_what_a_statement_announces(syntax_coder):
     got = coded(syntax_coder, "Denmark announced a suspension of aid to Egypt.")
-    assert got == {("DNK", None, "010"), ("DNK", "EGY", "1621")}
-    assert coded(syntax_coder, "Denmark announced a suspension of flights to Egypt.") == {("DNK", None, "010")}
+    assert got == {("DNK", "EGY", "010"), ("DNK", "EGY", "1621")}
+    assert coded(syntax_coder, "Denmark announced a suspension of flights to Egypt.") == {("DNK", "EGY", "010")}
+    assert coded(syntax_coder, "Denmark announced a suspension of flights.") == {("DNK", None, "010")}
 
 
 def test_target_is_owner_of_a_thing(syntax_coder):
@@ -251,12 +254,33 @@ def test_targets_after_conjoined_objects_and_owners_named_in_front(syntax_coder)
 def test_a_place_in_the_actors_own_country_is_where_not_whom(coder):
     assert coded(coder, "Thailand imposed a curfew in Bangkok.") == {("THA", None, "1723")}
     assert coded(coder, "Israel imposed a curfew in Hebron.") == {("ISR", "PSE", "1723")}
+    # a state's agency acting on a place of its own country acts on the country ("Bangkok" is THA, not THAGOV)
+    assert coded(coder, "Thai police imposed a curfew in Bangkok.") == {("THACOP", "THA", "1723")}
+
+
+def test_target_from_the_predicates_phrase_when_no_slot_names_one(coder):
+    """TABARI's and PETRARCH's rule: no slot names the target, the first actor in the verb's phrase is it."""
+    # inside the complement of the act
+    assert coded(coder, "Japan is considering sending aid to North Korea.") == {("JPN", "PRK", "014")}
+    assert ("ISR", "PSE", "154") in coded(coder, "Israel mobilized the army for a ground assault against Gaza.")
+    # the object of the controlling verb
+    got = coded(coder, "The Afghan president ordered Pakistani newspapers to suspend publication.")
+    assert ("AFGGOV", "PAKMED", "160") in got
+    # what the act moves is no target ("200 troops"), nor is the source's own country ("Turkey's incursion")
+    assert ("USAMIL", "SYR", "154") in coded(coder, "The US military sent 200 troops in Syria.")
+    got = coded(coder, "Turkish President Erdogan agreed to a ceasefire halting Turkey's incursion into Syria.")
+    assert {t for _, t, _ in got} == {"SYR"}
+    # other predications are not the phrase: a reported clause, an adverbial clause
+    assert coded(coder, "Egypt expressed concern after Israel attacked Lebanon.") >= {("EGY", None, "012")}
+    # the fallback is marked, so that confidence can weigh it
+    (ev,) = code_text(coder, "Japan is considering sending aid to North Korea.").events
+    assert ev.extra["features"]["target_from_phrase"] == 1.0
 
 
 def test_agentless_passive_with_an_implied_agent(syntax_coder):
     # only a state imposes a curfew (`implied: GOV`): the state of the place named, with less confidence
     (ev,) = code_text(syntax_coder, "A curfew was imposed in Kashmir on Monday.").events
-    assert (ev.source.code, ev.target, ev.cameo, ev.source.text) == ("INDGOV", None, "1723", "")
+    assert (ev.source.code, ev.target and ev.target.code, ev.cameo, ev.source.text) == ("INDGOV", "IND", "1723", "")
     (named,) = code_text(syntax_coder, "India imposed a curfew in Kashmir on Monday.").events
     assert ev.confidence < named.confidence
     assert coded(syntax_coder, "A curfew was imposed by the army in Kashmir.") == {("INDMIL", None, "1723")}

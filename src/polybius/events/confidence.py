@@ -37,6 +37,7 @@ FEATURES = (
     "nominal",  # coded from an event noun ("talks between ...")
     "pattern",  # coded by an imported verb pattern
     "recipient_missing",  # the PLOVER type needs a recipient and the sentence names none
+    "target_from_phrase",  # no slot named the target; it is the first actor of the predicate's phrase
 )
 INFERRED = ("text:earlier", "text:main-country", IMPLIED)  # context, not the words themselves, gave the country
 
@@ -50,6 +51,7 @@ def features(
     nominal: bool,
     pattern: bool = False,
     recipient_missing: bool = False,
+    target_from_phrase: bool = False,
 ) -> dict[str, float]:
     root = int(code[:2]) if code[:2].isdigit() else 0
     return {
@@ -70,6 +72,7 @@ def features(
         "nominal": float(nominal),
         "pattern": float(pattern),
         "recipient_missing": float(recipient_missing),
+        "target_from_phrase": float(target_from_phrase),
     }
 
 

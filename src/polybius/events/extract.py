@@ -52,6 +52,14 @@ INHERIT_SUBJECT_DEPS = frozenset({"xcomp", "conj", "advcl", "acl", "acomp"})
 MAX_CLIMB = 4
 OWNER_PREPS = frozenset({"of", "from", "by"})
 PATTERN_TARGETS = ("dobj", "dative", "with", "to", "against", "on", "at", "for", "from")
+# the clauses a fallback target is not sought in: other predications ("said that ...", "after X attacked Y"),
+# modifiers of other nouns, and the subject
+PHRASE_BLOCK_DEPS = frozenset(
+    {"ccomp", "parataxis", "advcl", "relcl", "csubj", "nsubj", "nsubjpass", "punct", "cc", "mark", "agent"}
+)
+PHRASE_HEAD_DEPS = frozenset({"pobj", "dobj", "obj", "dative", "appos", "conj", "attr", "oprd", "npadvmod"})
+NON_ACTOR_ENTITIES = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"})
+PLACE_ENTITIES = frozenset({"GPE", "LOC", "FAC"})
 
 
 @dataclass(frozen=True)
@@ -375,6 +383,63 @@ class EventExtractor:
             if found:
                 yield found
 
+    def phrase_targets(
+        self,
+        m: Match,
+        source_heads: list[Token],
+        source_codes: set[str],
+        source_countries: set[str],
+        ctx: DocContext,
+        mentions: list[Mention],
+    ) -> list[tuple[Token, Actor]]:
+        """The first actor named in the predicate's own phrase after it, as TABARI and PETRARCH take the
+        target when no slot names one: "called for sanctions against Myanmar's military-run companies",
+        "is considering sending aid to North Korea", "imposed a curfew in parts of Kashmir". Reported
+        clauses, adverbial clauses, relative clauses and coordinated predicates are other events' phrases."""
+        pred = m.predicate
+        skip = {t.i for h in source_heads for t in h.subtree}
+        ranked: list[tuple[tuple[int, int], Token]] = []
+        if pred.dep_ == "xcomp":
+            # "ordered all Pakistani newspapers to suspend publications": the controlling verb's object
+            ranked.extend(((-1, 0), c) for c in pred.head.children if c.dep_ in OBJECT_DEPS and c.i not in skip)
+        stack = [pred]
+        while stack:
+            tok = stack.pop()
+            for child in tok.children:
+                if child.dep_ in PHRASE_BLOCK_DEPS or child.i in skip:
+                    continue
+                if child.dep_ == "conj" and child.pos_ in ("VERB", "AUX"):
+                    continue  # "... and then attacked Y": a predicate of its own
+                stack.append(child)
+                if child.i < pred.i or child.ent_type_ in NON_ACTOR_ENTITIES:
+                    continue
+                if (child in m.event_nouns or (child.dep_ in OBJECT_DEPS and child.head is pred)) and not (
+                    child.pos_ == "PROPN" or child.ent_type_ in ACTOR_ENTITIES
+                ):
+                    # what the act moves or makes ("sent 200 troops in Syria", "imposed a curfew"), unless
+                    # it is named: "outlawed the Zairian Association" acts on the association
+                    continue
+                if child.dep_ in PHRASE_HEAD_DEPS or child.dep_ == "poss":
+                    if child.pos_ in ("NOUN", "PROPN"):
+                        ranked.append(((child.i, 0), child))
+                elif (
+                    child.dep_ in ("compound", "amod")
+                    and child.ent_type_ in ("ORG", "NORP", "GPE")
+                    and not child.head.ent_type_
+                ):
+                    ranked.append(((child.head.i, 1), child))  # "Amazon warehouses", "Palestinian machinery"
+        for _, tok in sorted(ranked, key=lambda kt: kt[0]):
+            found = self.resolve_all([tok], ctx, mentions)
+            if not found or not (found[0][1].country or found[0][1].sector) or found[0][1].code in source_codes:
+                continue
+            actor = found[0][1]
+            place = tok.dep_ == "pobj" and tok.head.lower_ in PLACE_PREPS
+            if actor.country in source_countries and not actor.sector and not place:
+                continue  # "halting Turkey's incursion": the source's own country is no target
+            more = [c for c in conjuncts(tok)[1:] if c.i not in skip]
+            return found + self.resolve_all(more, ctx, mentions)
+        return []
+
     def noun_sources(self, noun: Token) -> list[Token]:
         poss = [c for c in noun.children if c.dep_ == "poss"]
         if poss and poss[0].pos_ != "PRON":
@@ -517,17 +582,24 @@ class EventExtractor:
             sources = [(m.predicate, implied)] if implied is not None else []
         if not sources:
             return
-        target_heads, targets = self._targets(m, nominal, source_heads, ctx, mentions)
+        own_countries = {a.country for _, a in sources if a.country}
+        target_heads, targets = self._targets(m, nominal, source_heads, own_countries, ctx, mentions)
         reciprocal = nominal and len(between) >= 2 and source_heads == between
-        if not targets and len(sources) >= 2 and entry.target and self._needs_recipient(code):
+        phrase: list[tuple[Token, Actor]] = []
+        if not targets and not reciprocal:
+            own = {a.code for _, a in sources}
+            phrase = self.phrase_targets(m, source_heads, own, own_countries, ctx, mentions)
+        if not targets and not phrase and len(sources) >= 2 and entry.target and self._needs_recipient(code):
             reciprocal = True  # "Egypt and Jordan joined forces": each side acts with the other
         if reciprocal:
             pairs = [(s, t) for s in sources for t in sources if s[0] is not t[0]]
         else:
-            pairs = [(s, t) for s in sources for t in (targets or [None])]
+            pairs = [(s, t) for s in sources for t in (targets or phrase or [None])]
             named = [h for h in target_heads if h not in m.event_nouns]
             if not targets and not named and entry.alone and code == entry.code:
                 code = entry.alone  # "Iran held military drills": alone, a show of force, not cooperation
+                phrase, pairs = [], [(s, None) for s in sources]  # "... in the Gulf" says where, not to whom
+        from_phrase = bool(phrase) and not reciprocal
         info = self.code_info(code)
         if info is None:
             return
@@ -539,15 +611,15 @@ class EventExtractor:
             pmode = entry.mode  # the words' mode, where it belongs to the type coded (not to an intent code's)
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
-            if (
-                target is not None
-                and t_tok is not None
-                and target.country == source.country
-                and t_tok.dep_ == "pobj"
-                and t_tok.head.lower_ in PLACE_PREPS
-            ):
-                # "Thailand imposed a curfew in Bangkok": a place inside the actor's own country says where
-                t_tok, target = None, None
+            if target is not None and t_tok is not None and t_tok.dep_ == "pobj" and t_tok.head.lower_ in PLACE_PREPS:
+                if target.sector and t_tok.ent_type_ in PLACE_ENTITIES and target.country:
+                    # "on alert in Manila": the place, not the government its name may stand for
+                    name = self.resolver.kb.countries.get(target.country, target.country)
+                    target = replace(target, code=target.country, sector=None, name=name)
+                if target.code == source.code:
+                    # "Thailand imposed a curfew in Bangkok": a place of the actor's own country says where;
+                    # "Thai police imposed a curfew in Bangkok" codes the police acting on the country
+                    t_tok, target = None, None
             # a recipient the type needs and the sentence does not name ("the UN sent aid") keeps the event,
             # with target null and the confidence that goes with it
             unnamed = target is None and bool(entry.target) and self._needs_recipient(code) and not target_heads
@@ -566,7 +638,9 @@ class EventExtractor:
                     target = uninfer(target)
             if target is not None and target.code == source.code:
                 continue  # an actor acting on itself is not an event between actors
-            feats = features(code, entry.specificity, source, target, state, nominal, m.pattern, unnamed)
+            feats = features(
+                code, entry.specificity, source, target, state, nominal, m.pattern, unnamed, from_phrase
+            )
             span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
             if t_tok is not None:
                 span_tokens.extend(argument_tokens(t_tok))
@@ -608,6 +682,7 @@ class EventExtractor:
         m: Match,
         nominal: bool,
         source_heads: list[Token],
+        source_countries: set[str],
         ctx: DocContext,
         mentions: list[Mention],
     ) -> tuple[list[Token], list[tuple[Token, Actor]]]:
@@ -649,7 +724,11 @@ class EventExtractor:
         if not targets and m.event_nouns and entry.objects and entry.target:  # `target: []`: no recipient
             # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself, when
             # it names people or a body ("a curfew in Kashmir" is a thing in a place)
-            targets = self.resolve_all([n for n in m.event_nouns if self.is_actor_like(n)], ctx, mentions)
+            targets = [
+                (n, a)
+                for n, a in self.resolve_all([n for n in m.event_nouns if self.is_actor_like(n)], ctx, mentions)
+                if a.country and a.country not in source_countries  # "sent 200 troops": its own, no recipient
+            ]
             target_heads = target_heads or list(m.event_nouns)  # named, even when not resolved
         return target_heads, targets
 
