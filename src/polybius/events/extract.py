@@ -152,7 +152,12 @@ def is_mistagged_verb(tok: Token) -> bool:
 
 
 def is_object(tok: Token, lemmas: frozenset[str]) -> bool:
-    return tok.lemma_.lower() in lemmas or tok.lower_ in lemmas
+    """The noun is one of the lemmas, alone or with the noun in front of it: an entry's "mediation effort"
+    matches "launched a mediation effort", "loan guarantee" "a $1-billion loan guarantee"."""
+    if tok.lemma_.lower() in lemmas or tok.lower_ in lemmas:
+        return True
+    mods = [c for c in tok.lefts if c.dep_ in ("compound", "amod") and c.i == tok.i - 1]
+    return bool(mods) and f"{mods[0].lemma_.lower()} {tok.lemma_.lower()}" in lemmas
 
 
 def names_object(tok: Token, lemmas: frozenset[str]) -> bool:
@@ -189,7 +194,12 @@ def subjects(tok: Token) -> list[Token]:
             if cur.dep_ == "advcl":
                 return []  # "..., after a hobbit was reported in the pass": an agentless clause of its own
         else:
-            subj = [c for c in cur.children if c.dep_ in SUBJECT_DEPS]
+            subj = [c for c in cur.children if c.dep_ in SUBJECT_DEPS] or [
+                # an acronym the tagger took for an adverb: "USAID provided food to ..."
+                c
+                for c in cur.lefts
+                if c.dep_ in ("advmod", "npadvmod", "dep") and c.is_alpha and c.is_upper and len(c) >= 2
+            ]
             if subj:
                 # one subject per clause; several are a broken name ("Omar al - Bashir"): its last word heads it
                 head = subj[-1] if all(t.pos_ == "PROPN" for t in subj) else subj[0]
@@ -636,8 +646,10 @@ class EventExtractor:
                     source = uninfer(source)
                 elif target.how == STORY_COUNTRY:
                     target = uninfer(target)
-            if target is not None and target.code == source.code:
-                continue  # an actor acting on itself is not an event between actors
+            if target is not None and target.code == source.code and target.name == source.name:
+                # an actor acting on itself is not an event between actors; two people of one code are
+                # ("President Rivlin eased parole restrictions on ex-prime minister Olmert": ISRGOV on ISRGOV)
+                continue
             feats = features(
                 code, entry.specificity, source, target, state, nominal, m.pattern, unnamed, from_phrase
             )
