@@ -58,6 +58,8 @@ PHRASE_BLOCK_DEPS = frozenset(
     {"ccomp", "parataxis", "advcl", "relcl", "csubj", "nsubj", "nsubjpass", "punct", "cc", "mark", "agent"}
 )
 PHRASE_HEAD_DEPS = frozenset({"pobj", "dobj", "obj", "dative", "appos", "conj", "attr", "oprd", "npadvmod"})
+FOREIGN_OBJECT_CODES = ("16", "174")  # reduce relations (expel diplomats, aid workers), deport
+THEME_ROOTS = frozenset({"06", "07", "15"})  # material cooperation, aid, force posture: objects are what is moved
 NON_ACTOR_ENTITIES = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"})
 PLACE_ENTITIES = frozenset({"GPE", "LOC", "FAC"})
 
@@ -412,24 +414,35 @@ class EventExtractor:
         if pred.dep_ == "xcomp":
             # "ordered all Pakistani newspapers to suspend publications": the controlling verb's object
             ranked.extend(((-1, 0), c) for c in pred.head.children if c.dep_ in OBJECT_DEPS and c.i not in skip)
+        statement = m.entry.code.startswith(STATEMENT_ROOT)
+        theme = m.entry.code[:2] in THEME_ROOTS
         stack = [pred]
         while stack:
             tok = stack.pop()
             for child in tok.children:
-                if child.dep_ in PHRASE_BLOCK_DEPS or child.i in skip:
+                if child.i in skip:
+                    continue
+                if child.dep_ in PHRASE_BLOCK_DEPS and not (
+                    # what a statement is about: "expressed hope that the Croatian government will change"
+                    statement
+                    and (child.dep_ == "ccomp" or (child.dep_ in (*SUBJECT_DEPS, PASSIVE_SUBJECT) and tok is not pred))
+                ):
                     continue
                 if child.dep_ == "conj" and child.pos_ in ("VERB", "AUX"):
                     continue  # "... and then attacked Y": a predicate of its own
                 stack.append(child)
                 if child.i < pred.i or child.ent_type_ in NON_ACTOR_ENTITIES:
                     continue
-                if (child in m.event_nouns or (child.dep_ in OBJECT_DEPS and child.head is pred)) and not (
-                    child.pos_ == "PROPN" or child.ent_type_ in ACTOR_ENTITIES
-                ):
-                    # what the act moves or makes ("sent 200 troops in Syria", "imposed a curfew"), unless
-                    # it is named: "outlawed the Zairian Association" acts on the association
-                    continue
-                if child.dep_ in PHRASE_HEAD_DEPS or child.dep_ == "poss":
+                if child in m.event_nouns or (child.dep_ in OBJECT_DEPS and child.head is pred):
+                    named = child.pos_ == "PROPN" or child.ent_type_ in ACTOR_ENTITIES
+                    if not (named or (not theme and self.is_actor_like(child))):
+                        # what aid and force posture move ("sent 200 troops in Syria") and things ("signed the
+                        # Paris agreement") are no recipients; people and bodies are ("outlawed opposition
+                        # parties", "held 2000 people"), and so is what is named ("the Zairian Association")
+                        continue
+                if child.dep_ in PHRASE_HEAD_DEPS or child.dep_ == "poss" or child.dep_ in SUBJECT_DEPS | {
+                    PASSIVE_SUBJECT
+                }:
                     if child.pos_ in ("NOUN", "PROPN"):
                         ranked.append(((child.i, 0), child))
                 elif (
@@ -447,7 +460,7 @@ class EventExtractor:
             if actor.country in source_countries and not actor.sector and not place:
                 continue  # "halting Turkey's incursion": the source's own country is no target
             more = [c for c in conjuncts(tok)[1:] if c.i not in skip]
-            return found + self.resolve_all(more, ctx, mentions)
+            return [(t, unguess(a, source_countries, m.entry.code)) for t, a in found + self.resolve_all(more, ctx, mentions)]
         return []
 
     def noun_sources(self, noun: Token) -> list[Token]:
@@ -737,9 +750,10 @@ class EventExtractor:
             # "expelled the UN mission", "expelled Russian diplomats": the recipient is the object itself, when
             # it names people or a body ("a curfew in Kashmir" is a thing in a place)
             targets = [
-                (n, a)
+                (n, unguess(a, source_countries, entry.code))
                 for n, a in self.resolve_all([n for n in m.event_nouns if self.is_actor_like(n)], ctx, mentions)
-                if a.country and a.country not in source_countries  # "sent 200 troops": its own, no recipient
+                # what aid and force posture move ("sent 200 troops") is the source's own, not a recipient
+                if entry.code[:2] not in THEME_ROOTS or (a.country and a.country not in source_countries)
             ]
             target_heads = target_heads or list(m.event_nouns)  # named, even when not resolved
         return target_heads, targets
@@ -763,6 +777,15 @@ class EventExtractor:
             return False
         ptype = self.ontology.plover.get(info.plover_type)
         return ptype.requires_recipient if ptype is not None else True
+
+
+def unguess(actor: Actor, source_countries: set[str], code: str) -> Actor:
+    """Whom a state expels or deports is foreign: their country, when only the story gave it and it is the
+    source's own, is a guess against sense ("Russia said it had expelled diplomats"); the sector alone stays.
+    (Whom a state bans or arrests is mostly its own: "the authorities outlawed opposition parties".)"""
+    if code.startswith(FOREIGN_OBJECT_CODES) and actor.how == STORY_COUNTRY and actor.country in source_countries:
+        return uninfer(actor)
+    return actor
 
 
 def uninfer(actor: Actor) -> Actor:
