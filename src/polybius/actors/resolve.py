@@ -72,6 +72,7 @@ class ActorWords:
     country_nouns: frozenset[str]
     not_local: frozenset[str]
     partitives: frozenset[str]
+    documents: frozenset[str]
 
 
 def load_actor_words(path: Path = ACTOR_WORDS) -> ActorWords:

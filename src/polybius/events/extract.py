@@ -409,7 +409,8 @@ class EventExtractor:
         "is considering sending aid to North Korea", "imposed a curfew in parts of Kashmir". Reported
         clauses, adverbial clauses, relative clauses and coordinated predicates are other events' phrases."""
         pred = m.predicate
-        skip = {t.i for h in source_heads for t in h.subtree}
+        own_phrase = {t.i for t in pred.subtree}
+        skip = {t.i for h in source_heads for t in h.subtree if t.i not in own_phrase}
         ranked: list[tuple[tuple[int, int], Token]] = []
         if pred.dep_ == "xcomp":
             # "ordered all Pakistani newspapers to suspend publications": the controlling verb's object
@@ -462,6 +463,20 @@ class EventExtractor:
             more = [c for c in conjuncts(tok)[1:] if c.i not in skip]
             return [(t, unguess(a, source_countries, m.entry.code)) for t, a in found + self.resolve_all(more, ctx, mentions)]
         return []
+
+    def document_sources(self, verb: Token) -> list[Token]:
+        """A document's verb speaks for whoever issued the document: "Amnesty put out a report accusing the
+        army" (the issuing verb's subject), "a U.S. congressional report called for sanctions" (its owner)."""
+        doc_noun = verb.head
+        # a participle describes the document ("a report published in May"), unless the parser made the
+        # document the sentence's root: then the participle is the sentence's verb
+        if verb.dep_ != "acl" or (verb.tag_ == "VBN" and doc_noun.dep_ != "ROOT"):
+            return []
+        if doc_noun.lemma_.lower() not in self.resolver.words.documents:
+            return []
+        if doc_noun.dep_ in OBJECT_DEPS and doc_noun.head.pos_ in ("VERB", "AUX"):
+            return subjects(doc_noun.head)
+        return [doc_noun]
 
     def noun_sources(self, noun: Token) -> list[Token]:
         poss = [c for c in noun.children if c.dep_ == "poss"]
@@ -592,6 +607,8 @@ class EventExtractor:
             source_heads = conjuncts(m.source)
         else:
             source_heads = self.noun_sources(m.predicate) if nominal else subjects(m.predicate)
+        if not source_heads and not nominal and m.source is None:
+            source_heads = self.document_sources(m.predicate)
         between = prep_objects(m.predicate, "between") if nominal else []
         if nominal and not source_heads and len(between) >= 2:
             source_heads = between
