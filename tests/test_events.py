@@ -330,8 +330,11 @@ def test_event_place_from_its_clause(syntax_coder):
     (ev,) = r.events
     assert (ev.location.name, ev.location.country) == ("Madrid", "ESP") and ev.location.how == "clause"
     assert ev.date == "2009-03-03"
-    (ev,) = code_text(syntax_coder, "Rice and Gates traveled to Moscow in October.", date="2008-03-18").events
-    assert ev.location.country == "RUS" and ev.target.code == "RUSGOV" and ev.date == "2007-10-01"
+    # two travellers of one code are two events, each with its own evidence
+    rice, gates = code_text(syntax_coder, "Rice and Gates traveled to Moscow in October.", date="2008-03-18").events
+    assert (rice.source.text, gates.source.text) == ("Rice", "Gates")
+    for ev in (rice, gates):
+        assert ev.location.country == "RUS" and ev.target.code == "RUSGOV" and ev.date == "2007-10-01"
 
 
 def test_paragraphs_never_run_together(syntax_coder):

@@ -59,6 +59,8 @@ PHRASE_BLOCK_DEPS = frozenset(
 )
 PHRASE_HEAD_DEPS = frozenset({"pobj", "dobj", "obj", "dative", "appos", "conj", "attr", "oprd", "npadvmod"})
 FOREIGN_OBJECT_CODES = ("16", "174")  # reduce relations (expel diplomats, aid workers), deport
+RESPONSIBLE = frozenset({"responsible", "responsibility", "blame"})
+CIVILIANS = "CVL"
 THEME_ROOTS = frozenset({"06", "07", "15"})  # material cooperation, aid, force posture: objects are what is moved
 NON_ACTOR_ENTITIES = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"})
 PLACE_ENTITIES = frozenset({"GPE", "LOC", "FAC"})
@@ -158,6 +160,8 @@ def is_object(tok: Token, lemmas: frozenset[str]) -> bool:
     matches "launched a mediation effort", "loan guarantee" "a $1-billion loan guarantee"."""
     if tok.lemma_.lower() in lemmas or tok.lower_ in lemmas:
         return True
+    if any(c.dep_ == "nummod" and c.lemma_.lower() in lemmas for c in tok.children):
+        return True  # "donated USD1 million": the currency code glued to the figure heads the phrase
     mods = [c for c in tok.lefts if c.dep_ in ("compound", "amod") and c.i == tok.i - 1]
     return bool(mods) and f"{mods[0].lemma_.lower()} {tok.lemma_.lower()}" in lemmas
 
@@ -491,12 +495,17 @@ class EventExtractor:
         # "Israeli airstrikes killed ...", "NATO strikes on ...", "a police crackdown", "the Syria military
         # withdrawal": a nationality, an organisation or a role in front of the event noun (not a place: "the
         # Gaza airstrike" is where, not who)
+        if noun.dep_ == "pobj" and noun.head.lower_ == "for" and noun.head.head.lemma_.lower() in RESPONSIBLE:
+            # "Britain was responsible for the killing of ...", "the FLN claimed responsibility for attacks"
+            holder = noun.head.head
+            return subjects(holder.head if holder.dep_ in ("acomp", "dobj") else holder)
         sectors = self.resolver.kb.sector_nouns
         return [
             c
             for c in noun.lefts
             if c.dep_ in ("amod", "compound")
-            and (c.ent_type_ in ("NORP", "ORG") or c.lemma_.lower() in sectors)
+            and (c.ent_type_ in ("NORP", "ORG") or sectors.get(c.lemma_.lower(), CIVILIANS) != CIVILIANS)
+            # civilians in front of an event noun suffer it: "child abductions", "civilian deaths"
         ]
 
     def resolve_all(
@@ -812,12 +821,16 @@ def uninfer(actor: Actor) -> Actor:
 
 
 def dedupe(events: list[Event]) -> list[Event]:
-    """One event per (source, target, code) in a sentence: the most confident."""
-    best: dict[tuple[str, str | None, str], Event] = {}
+    """One event per (source, target, code) in a sentence, the most confident; two actors that share a code
+    stay apart ("The White House and the State Department declined to comment": both declined)."""
+
+    def key(ev: Event) -> tuple[str, str, str | None, str | None, str]:
+        target = ev.target
+        return (ev.source.code, ev.source.text, target and target.code, target and target.text, ev.cameo)
+
+    best: dict[tuple[str, str, str | None, str | None, str], Event] = {}
     for ev in events:
-        key = (ev.source.code, ev.target.code if ev.target else None, ev.cameo)
-        if key not in best or ev.confidence > best[key].confidence:
-            best[key] = ev
-    return [
-        ev for ev in events if best[(ev.source.code, ev.target.code if ev.target else None, ev.cameo)] is ev
-    ]
+        k = key(ev)
+        if k not in best or ev.confidence > best[k].confidence:
+            best[k] = ev
+    return [ev for ev in events if best[key(ev)] is ev]
