@@ -278,6 +278,15 @@ def test_target_from_the_predicates_phrase_when_no_slot_names_one(coder):
     assert ("HRV", "HRVGOV", "013") in coded(coder, "Croatian experts expressed hope the Croatian government will act.")
     # whom a state expels is foreign: the story's country is no guess for them when it is the source's own
     assert ("RUS", "GOV", "161") in coded(coder, "Russia said it had expelled diplomats.")
+    # an act's purpose is its phrase; the purpose shares the act's modality
+    assert coded(coder, "Germany earmarked 1.5 million euros in emergency aid to help Haiti cope.") == {
+        ("DEU", "HTI", "070")
+    }
+    assert {c for _, _, c in coded(coder, "Seoul is considering sending aid to help North Korea cope.")} == {"014"}
+    assert ("FRA", "SAU", "090") in coded(coder, "France has sent experts to Saudi Arabia to investigate the attacks.")
+    # two IGO bodies are not one country
+    got = coded(coder, "The UN peacekeeping chief expressed concern to the U.N. Security Council.")
+    assert ("IGOUNOPKO", "IGOUNOUSC", "012") in got
     # other predications are not the phrase: a reported clause, an adverbial clause
     assert coded(coder, "Egypt expressed concern after Israel attacked Lebanon.") >= {("EGY", None, "012")}
     # the fallback is marked, so that confidence can weigh it
@@ -340,3 +349,28 @@ def test_event_place_from_its_clause(syntax_coder):
 def test_paragraphs_never_run_together(syntax_coder):
     r = code_text(syntax_coder, "Russia praised China\n\nIran attacked Iraq")
     assert len(r.sentences) == 2
+
+
+def test_weapon_subject_gives_its_user_as_source(coder):
+    got = coded(coder, "The missiles fired by the Israeli military struck an arms depot of the Syrian army.")
+    assert ("ISRMIL", "SYR", "190") in got
+
+
+def test_document_speaks_for_who_issued_it(coder):
+    assert ("NGOHRIAMN", "NGAMIL", "112") in coded(
+        coder, "Amnesty International put out a report accusing the Nigerian army of failing to respond."
+    )
+    assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report called for sanctions against China.")
+
+
+def test_responsible_for_an_event_noun_is_its_source(coder):
+    assert ("GBR", "GBRCVL", "190") in coded(coder, "Britain was responsible for the killing of 24 civilians.")
+    # civilians in front of an event noun are not its agents
+    assert not any(s == "CVL" for s, _, _ in coded(coder, "The LRA is responsible for child abductions."))
+
+
+def test_actors_sharing_a_code_are_separate_events(coder):
+    got = code_text(coder, "The White House and the US State Department declined to comment.").events
+    assert sorted(e.source.text for e in got) == ["The White House", "the US State Department"]
+    assert {e.cameo for e in got} == {"011"}
+

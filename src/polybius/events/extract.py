@@ -59,6 +59,7 @@ PHRASE_BLOCK_DEPS = frozenset(
 )
 PHRASE_HEAD_DEPS = frozenset({"pobj", "dobj", "obj", "dative", "appos", "conj", "attr", "oprd", "npadvmod"})
 FOREIGN_OBJECT_CODES = ("16", "174")  # reduce relations (expel diplomats, aid workers), deport
+NON_STATE_COUNTRIES = frozenset({"IGO", "NGO", "IMG"})
 RESPONSIBLE = frozenset({"responsible", "responsibility", "blame"})
 CIVILIANS = "CVL"
 THEME_ROOTS = frozenset({"06", "07", "15"})  # material cooperation, aid, force posture: objects are what is moved
@@ -144,6 +145,11 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
         levels.append(level)
         frontier = level
     return levels
+
+
+def is_purpose(clause: Token) -> bool:
+    """An infinitival clause of purpose: "to investigate", "in order to help"."""
+    return clause.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children)
 
 
 def is_mistagged_verb(tok: Token) -> bool:
@@ -419,6 +425,9 @@ class EventExtractor:
         if pred.dep_ == "xcomp":
             # "ordered all Pakistani newspapers to suspend publications": the controlling verb's object
             ranked.extend(((-1, 0), c) for c in pred.head.children if c.dep_ in OBJECT_DEPS and c.i not in skip)
+        elif pred.dep_ == "advcl" and is_purpose(pred):
+            # "sent seven experts to Saudi Arabia to investigate the attacks": where the act was sent
+            ranked.extend(((-1, 0), t) for p in ("to", "into") for t in prep_objects(pred.head, p) if t.i not in skip)
         statement = m.entry.code.startswith(STATEMENT_ROOT)
         theme = m.entry.code[:2] in THEME_ROOTS
         stack = [pred]
@@ -427,10 +436,14 @@ class EventExtractor:
             for child in tok.children:
                 if child.i in skip:
                     continue
+                embedded_subject = child.dep_ in (*SUBJECT_DEPS, PASSIVE_SUBJECT) and tok is not pred
                 if child.dep_ in PHRASE_BLOCK_DEPS and not (
                     # what a statement is about: "expressed hope that the Croatian government will change"
-                    statement
-                    and (child.dep_ == "ccomp" or (child.dep_ in (*SUBJECT_DEPS, PASSIVE_SUBJECT) and tok is not pred))
+                    (statement and (child.dep_ == "ccomp" or embedded_subject))
+                    # an act's purpose: "earmarked aid to help Haiti cope", "funding to fight Ebola in West Africa"
+                    or (child.dep_ == "advcl" and is_purpose(child))
+                    or (child.dep_ == "ccomp" and tok.dep_ in ("advcl", "acl") and is_purpose(tok))
+                    or (embedded_subject and tok.dep_ == "ccomp" and is_purpose(tok.head))
                 ):
                     continue
                 if child.dep_ == "conj" and child.pos_ in ("VERB", "AUX"):
@@ -462,7 +475,8 @@ class EventExtractor:
                 continue
             actor = found[0][1]
             place = tok.dep_ == "pobj" and tok.head.lower_ in PLACE_PREPS
-            if actor.country in source_countries and not actor.sector and not place:
+            state = actor.country not in NON_STATE_COUNTRIES  # two IGOs are not one country
+            if state and actor.country in source_countries and not actor.sector and not place:
                 continue  # "halting Turkey's incursion": the source's own country is no target
             more = [c for c in conjuncts(tok)[1:] if c.i not in skip]
             return [(t, unguess(a, source_countries, m.entry.code)) for t, a in found + self.resolve_all(more, ctx, mentions)]
@@ -622,6 +636,11 @@ class EventExtractor:
         if nominal and not source_heads and len(between) >= 2:
             source_heads = between
         sources = self.resolve_all(source_heads, ctx, mentions)
+        if not sources and source_heads:
+            # "the missiles fired by the Israeli military struck a depot": a weapon's user is the source
+            users = [a for h in source_heads for c in h.children if is_passive_participle(c) for a in prep_objects(c, "by")]
+            source_heads = users or source_heads
+            sources = self.resolve_all(users, ctx, mentions)
         if not sources and not source_heads and entry.implied and (nominal or m.predicate.tag_ == "VBN"):
             # "Curfew imposed in Kashmir", "Five sentenced to death in Cairo", "protests erupted in Minsk": an
             # agentless passive or an ownerless event noun whose act only one kind of actor performs; that actor
@@ -647,7 +666,10 @@ class EventExtractor:
             named = [h for h in target_heads if h not in m.event_nouns]
             if not targets and not named and entry.alone and code == entry.code:
                 code = entry.alone  # "Iran held military drills": alone, a show of force, not cooperation
-                phrase, pairs = [], [(s, None) for s in sources]  # "... in the Gulf" says where, not to whom
+                # "drills in the Gulf": a region says where, not to whom; "a ceasefire in Yemen" is Yemen's
+                regions = self.resolver.kb.regions
+                phrase = [(t, a) for t, a in phrase if a.country not in regions]
+                pairs = [(s, t) for s in sources for t in (phrase or [None])]
         from_phrase = bool(phrase) and not reciprocal
         info = self.code_info(code)
         if info is None:

@@ -141,7 +141,15 @@ def modality(tok: Token, words: ModalityWords) -> str:
         if relation == "advcl":
             if any(c.dep_ == "mark" and c.lower_ in words.condition_marks for c in cur.children):
                 return CONDITIONAL
-            break  # an adverbial clause stands on its own ("..., killing 10")
+            purpose = cur.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
+            if not purpose:
+                break  # an adverbial clause stands on its own ("..., killing 10")
+            # a purpose shares its act's fate: "is considering sending aid to help North Korea" is hypothetical
+            gov_state = own_modality(gov, words)
+            if gov_state in (NEGATED, CONDITIONAL, HYPOTHETICAL, REFUSED):
+                return gov_state
+            cur = gov
+            continue
         if lemma in words.refusal_governors and own_modality(gov, words) != NEGATED:
             return REFUSED  # "refused to sign"; "did not refuse to sign" stays unknown: no event
         if lemma in words.negating_governors:
