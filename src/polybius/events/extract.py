@@ -207,6 +207,13 @@ def subjects(tok: Token) -> list[Token]:
                 return []  # "..., after a hobbit was reported in the pass": an agentless clause of its own
         else:
             subj = [c for c in cur.children if c.dep_ in SUBJECT_DEPS] or [
+                # a subject the parser hung on the auxiliary: "The UK and France however have opposed ..."
+                s
+                for aux in cur.lefts
+                if aux.dep_ in ("aux", "auxpass")
+                for s in aux.children
+                if s.dep_ in SUBJECT_DEPS
+            ] or [
                 # an acronym the tagger took for an adverb: "USAID provided food to ..."
                 c
                 for c in cur.lefts
@@ -484,13 +491,17 @@ class EventExtractor:
 
     def document_sources(self, verb: Token) -> list[Token]:
         """A document's verb speaks for whoever issued the document: "Amnesty put out a report accusing the
-        army" (the issuing verb's subject), "a U.S. congressional report called for sanctions" (its owner)."""
+        army" (the issuing verb's subject), "a U.S. congressional report called for sanctions" (its owner);
+        and a root noun's verb is that noun's: the parser's reading of a sentence it could not attach."""
         doc_noun = verb.head
-        # a participle describes the document ("a report published in May"), unless the parser made the
-        # document the sentence's root: then the participle is the sentence's verb
-        if verb.dep_ != "acl" or (verb.tag_ == "VBN" and doc_noun.dep_ != "ROOT"):
+        if verb.dep_ != "acl":
             return []
-        if doc_noun.lemma_.lower() not in self.resolver.words.documents:
+        if doc_noun.dep_ == "ROOT" and doc_noun.pos_ in ("NOUN", "PROPN"):
+            # the parser made the subject the sentence's root and its verb a modifier: "The Iraqi air force
+            # carried out three air strikes", "A U.S. congressional report called for sanctions"
+            return [doc_noun]
+        # a participle describes the document ("a report published in May")
+        if verb.tag_ == "VBN" or doc_noun.lemma_.lower() not in self.resolver.words.documents:
             return []
         if doc_noun.dep_ in OBJECT_DEPS and doc_noun.head.pos_ in ("VERB", "AUX"):
             return subjects(doc_noun.head)
@@ -708,9 +719,13 @@ class EventExtractor:
                 elif target.how == STORY_COUNTRY:
                     target = uninfer(target)
             if target is not None and target.code == source.code and target.name == source.name:
-                # an actor acting on itself is not an event between actors; two people of one code are
-                # ("President Rivlin eased parole restrictions on ex-prime minister Olmert": ISRGOV on ISRGOV)
-                continue
+                if t_tok is not None and t_tok.ent_type_ in PLACE_ENTITIES and t_tok.dep_ == "pobj":
+                    # "Sudan is willing to withdraw its troops from Abyei": a place of its own says where
+                    t_tok, target = None, None
+                else:
+                    # an actor acting on itself is not an event between actors; two people of one code are
+                    # ("President Rivlin eased parole restrictions on ex-prime minister Olmert")
+                    continue
             feats = features(
                 code, entry.specificity, source, target, state, nominal, m.pattern, unnamed, from_phrase
             )
