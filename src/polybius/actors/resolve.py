@@ -342,7 +342,14 @@ class Resolver:
         actor = self._resolve(head, ctx, mentions)
         if actor is None:
             return None
-        tokens = [head] if head.lower_ in self.words.person_pronouns else self._argument(head)
+        if head.lower_ in self.words.person_pronouns:
+            tokens = [head]
+        elif "located" in actor.how:
+            # the place that gave the country is part of how the text names the actor: "people in Haiti"
+            preps = OWNER_PREPS if self.sector_of(head) else KEEP_PREPS
+            tokens = argument_tokens(head, preps | LOCATED_PREPS)
+        else:
+            tokens = self._argument(head)
         while len(tokens) > 1 and tokens[0].is_punct:
             tokens.pop(0)
         while len(tokens) > 1 and tokens[-1].is_punct:

@@ -665,7 +665,10 @@ class EventExtractor:
         target_heads, targets = self._targets(m, nominal, source_heads, own_countries, ctx, mentions)
         reciprocal = nominal and len(between) >= 2 and source_heads == between
         phrase: list[tuple[Token, Actor]] = []
-        if not targets and not reciprocal:
+        # a person the slot names but the knowledge base does not know is the target, uncoded: no stand-in
+        # from the phrase ("Ingabire was arrested in Rwanda" did not arrest Rwanda)
+        unknown_person = any(h.ent_type_ == "PERSON" for h in target_heads)
+        if not targets and not reciprocal and not unknown_person:
             own = {a.code for _, a in sources}
             phrase = self.phrase_targets(m, source_heads, own, own_countries, ctx, mentions)
         if not targets and not phrase and len(sources) >= 2 and entry.target and self._needs_recipient(code):
