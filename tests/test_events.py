@@ -374,3 +374,20 @@ def test_actors_sharing_a_code_are_separate_events(coder):
     assert sorted(e.source.text for e in got) == ["The White House", "the US State Department"]
     assert {e.cameo for e in got} == {"011"}
 
+
+def test_let_free_and_returning_things(coder):
+    assert ("YEM", "YEMOPP", "0841") in coded(coder, "Yemen let free activists.")
+    assert ("USAGOV", "COD", "0842") in coded(coder, "The US authorities returned the wild monkeys to Congo.")
+    assert coded(coder, "Israel returned fire.") == set()  # fire is no property
+
+
+def test_torture_implies_state_agents(coder):
+    (ev,) = code_text(coder, "Political prisoners were tortured in a prison in Iran.").events
+    assert (ev.source.code, ev.cameo, ev.source.text) == ("IRNGOV", "1822", "")
+
+
+def test_a_known_name_inside_another_persons_name_is_not_that_person(coder):
+    got = coded(coder, "Gul Rahman was tortured and killed in a secret CIA prison in Afghanistan.")
+    assert all(t != "TURGOV" for _, t, _ in got)
+    assert ("RUSGOV", "TURGOV", "040") in coded(coder, "Putin met Abdullah Gul.")
+

@@ -523,6 +523,8 @@ class Resolver:
             if not name_span & set(range(m.start, m.end)):
                 continue
             entry, current = self.person_entry(own or m.entries, ctx.date)
+            if entry is not None and not own and not (m.start <= head.i < m.end):
+                continue  # a known name inside another person's name: "Gul Rahman" is not (Abdullah) Gül
             if entry is None:
                 dict_entry = self.dict_entry(m.entries, ctx.date)
                 if dict_entry is None:

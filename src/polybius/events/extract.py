@@ -44,6 +44,8 @@ OBJECT_DEPS = frozenset({"dobj", "obj"})
 STATEMENT_ROOT = "01"
 PLACE_PREPS = frozenset({"in", "at", "near", "inside", "across", "throughout", "around"})
 ACTOR_OBJECT = "@actor"  # in a lexicon entry's `objects`: any object that names people or a body
+THING_OBJECT = "@thing"  # any object that is a thing: neither people nor a body, nor a place
+NOT_THINGS = frozenset({"fire", "favor", "favour", "call", "visit", "home", "serve", "compliment", "gesture"})
 ACTOR_ENTITIES = frozenset({"PERSON", "NORP", "ORG", "GPE"})
 PASSIVE_SUBJECT = "nsubjpass"
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
@@ -278,6 +280,13 @@ class EventExtractor:
         particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
         # the small model often attaches "stepped down", "pulled out of" as advmod/prep, not as a particle
         loose = particles | {c.lower_ for c in tok.children if c.dep_ in ("advmod", "prep") and c.i > tok.i}
+        loose |= {  # "let free activists": the parser makes "free" the object's adjective
+            a.lower_
+            for o in tok.children
+            if o.dep_ in OBJECT_DEPS
+            for a in o.lefts
+            if a.dep_ == "amod" and a.i == tok.i + 1 and a.pos_ == "ADJ"
+        }
         best: Match | None = None
         for entry in entries:
             if entry.particles and not loose & set(entry.particles):
@@ -286,7 +295,13 @@ class EventExtractor:
                 continue  # "call off" is not "call"
             nouns: tuple[Token, ...] = ()
             if entry.objects:
-                pool = prep_objects(tok, entry.object_prep) if entry.object_prep else direct_objects(tok)
+                if entry.object_prep:
+                    # "pushed the Congress for updates": the phrase may hang off the verb's object
+                    pool = prep_objects(tok, entry.object_prep) or [
+                        t for o in direct_objects(tok) for t in prep_objects(o, entry.object_prep)
+                    ]
+                else:
+                    pool = direct_objects(tok)
                 pool = [inner for t in pool for inner in self.through_partitive(t)]
                 nouns = tuple(
                     t
@@ -294,6 +309,7 @@ class EventExtractor:
                     if is_object(t, entry.objects)
                     or names_object(t, entry.objects)
                     or (ACTOR_OBJECT in entry.objects and self.is_actor_like(t))
+                    or (THING_OBJECT in entry.objects and self.is_thing(t))
                 )
                 if not nouns:
                     continue
@@ -333,6 +349,15 @@ class EventExtractor:
             return True
         sectors = self.resolver.kb.sector_nouns
         return tok.lemma_.lower() in sectors or tok.lower_ in sectors
+
+    def is_thing(self, tok: Token) -> bool:
+        """A common noun that names neither people nor a body nor a place: "the wild monkeys", "a manuscript"."""
+        return (
+            tok.pos_ == "NOUN"
+            and not self.is_actor_like(tok)
+            and tok.ent_type_ not in PLACE_ENTITIES
+            and tok.lemma_.lower() not in NOT_THINGS
+        )
 
     def through_partitive(self, tok: Token) -> list[Token]:
         """The noun itself, or what it counts: "released dozens of activists" releases activists."""
@@ -807,6 +832,8 @@ class EventExtractor:
                 inner.sort(key=lambda mm: abs(mm.start - h.i))
                 for mm in inner:
                     tok = h.doc[mm.end - 1]
+                    if tok.dep_ == "compound" and tok.head.ent_type_ == "PERSON" and tok.ent_type_ == "PERSON":
+                        continue  # part of a longer name: "Gul Rahman" is not (Abdullah) Gül
                     if tok not in source_heads and (found := self.resolve_all([tok], ctx, mentions)):
                         targets = found
                         break
