@@ -163,6 +163,12 @@ def is_mistagged_verb(tok: Token) -> bool:
     return "nsubj" in deps and bool(deps & OBJECT_DEPS)
 
 
+def modifier_key(tok: Token) -> str | None:
+    """The noun with the word right in front of it, as a lexicon key: "cyber attack", "mediation effort"."""
+    mods = [c for c in tok.lefts if c.dep_ in ("compound", "amod") and c.i == tok.i - 1]
+    return f"{mods[0].lemma_.lower()} {tok.lemma_.lower()}" if mods else None
+
+
 def is_object(tok: Token, lemmas: frozenset[str]) -> bool:
     """The noun is one of the lemmas, alone or with the noun in front of it: an entry's "mediation effort"
     matches "launched a mediation effort", "loan guarantee" "a $1-billion loan guarantee"."""
@@ -170,8 +176,7 @@ def is_object(tok: Token, lemmas: frozenset[str]) -> bool:
         return True
     if any(c.dep_ == "nummod" and c.lemma_.lower() in lemmas for c in tok.children):
         return True  # "donated USD1 million": the currency code glued to the figure heads the phrase
-    mods = [c for c in tok.lefts if c.dep_ in ("compound", "amod") and c.i == tok.i - 1]
-    return bool(mods) and f"{mods[0].lemma_.lower()} {tok.lemma_.lower()}" in lemmas
+    return modifier_key(tok) in lemmas
 
 
 def names_object(tok: Token, lemmas: frozenset[str]) -> bool:
@@ -280,6 +285,7 @@ class EventExtractor:
         particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
         # the small model often attaches "stepped down", "pulled out of" as advmod/prep, not as a particle
         loose = particles | {c.lower_ for c in tok.children if c.dep_ in ("advmod", "prep") and c.i > tok.i}
+        best_score = 0
         loose |= {  # "let free activists": the parser makes "free" the object's adjective
             a.lower_
             for o in tok.children
@@ -313,8 +319,10 @@ class EventExtractor:
                 )
                 if not nouns:
                     continue
-            if best is None or entry.specificity > best.entry.specificity:
-                best = Match(entry, tok, nouns)
+            # two words matched ("launched a cyber attack") are more specific than one ("launched an attack")
+            score = entry.specificity + any(modifier_key(n) in entry.objects for n in nouns)
+            if best is None or score > best_score:
+                best, best_score = Match(entry, tok, nouns), score
         return best
 
     def implied_actor(self, sector: str, predicate: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
@@ -391,7 +399,13 @@ class EventExtractor:
     def match_noun(self, tok: Token) -> Match | None:
         """A nominal event; an entry with `objects` needs them after its preposition (default "of"): "a
         suspension of aid", "the lifting of sanctions"."""
-        entries = self.lexicon.by_noun.get(tok.lemma_.lower()) or self.lexicon.by_noun.get(tok.lower_)
+        # the noun with the one in front of it first: "a cyber attack" is no plain attack
+        mod = modifier_key(tok)
+        entries = (
+            (mod and self.lexicon.by_noun.get(mod))
+            or self.lexicon.by_noun.get(tok.lemma_.lower())
+            or self.lexicon.by_noun.get(tok.lower_)
+        )
         best: Match | None = None
         for entry in entries or ():
             nouns: tuple[Token, ...] = (tok,)
