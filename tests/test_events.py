@@ -394,7 +394,7 @@ def test_a_known_name_inside_another_persons_name_is_not_that_person(coder):
 
 def test_two_word_objects_are_more_specific_than_their_head(coder):
     """PLOVER codes cyber attacks and disinformation as COERCE (modes cyber, misinformation)."""
-    (ev,) = code_text(coder, "Chinese hackers launched cyber attacks on India's power grid.").events
+    (ev,) = code_text(coder, "Chinese hackers have launched cyber attacks on the power grid of India.").events
     assert (ev.cameo, ev.plover_type, ev.plover_mode) == ("170", "COERCE", "cyber")
     assert ("RUS", "UKR", "190") in coded(coder, "Russia launched an attack on Ukraine.")
     (ev,) = code_text(coder, "Russia used a disinformation campaign against Ukraine.").events
