@@ -168,6 +168,8 @@ def test_single_actor_event(syntax_coder):
     assert coded(syntax_coder, "Iranian students protested.") == {("IRNEDU", None, "141")}
     # a place named in the predicate's phrase is its target, as in TABARI and PETRARCH (Tehran is IRN)
     assert coded(syntax_coder, "Iranian students protested in Tehran.") == {("IRNEDU", "IRN", "141")}
+    # and the story's country stays with an actor that acts in a place of that country
+    assert coded(syntax_coder, "Opposition supporters protested in Caracas.") == {("VENOPP", "VEN", "141")}
 
 
 def test_recipient_the_type_needs_but_the_sentence_omits(syntax_coder):

@@ -747,8 +747,10 @@ class EventExtractor:
             # a recipient the type needs and the sentence does not name ("the UN sent aid") keeps the event,
             # with target null and the confidence that goes with it
             unnamed = target is None and bool(entry.target) and self._needs_recipient(code) and not target_heads
+            in_place = t_tok is not None and t_tok.dep_ == "pobj" and t_tok.head.lower_ in PLACE_PREPS
             acts_on_own_country = (  # "Army attacks on Lebanon": the army is not Lebanon's, whatever the story
                 target is not None
+                and not in_place  # "opposition supporters marched in Caracas" are the story's own
                 and source.how == STORY_COUNTRY
                 and not target.sector
                 and target.country == source.country
