@@ -2,8 +2,9 @@
 
 Generic over the lexicon: a verb (or event noun) is looked up, the most specific matching entry wins, then the
 source comes from the subject (the by-agent in the passive; the governing verb's subject under control and
-coordination; the modified noun in a relative clause) and the target from the slots the entry names. One event
-is made per (source, target) pair when either side is coordinated.
+coordination; the modified noun in a relative clause) and the target from the slots the entry names; when no
+slot names one, the first actor of the predicate's own phrase is the target, as in TABARI and PETRARCH (marked
+for the confidence model). One event is made per (source, target) pair when either side is coordinated.
 """
 
 from __future__ import annotations
@@ -285,7 +286,6 @@ class EventExtractor:
         particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
         # the small model often attaches "stepped down", "pulled out of" as advmod/prep, not as a particle
         loose = particles | {c.lower_ for c in tok.children if c.dep_ in ("advmod", "prep") and c.i > tok.i}
-        best_score = 0
         loose |= {  # "let free activists": the parser makes "free" the object's adjective
             a.lower_
             for o in tok.children
@@ -294,6 +294,7 @@ class EventExtractor:
             if a.dep_ == "amod" and a.i == tok.i + 1 and a.pos_ == "ADJ"
         }
         best: Match | None = None
+        best_score = 0
         for entry in entries:
             if entry.particles and not loose & set(entry.particles):
                 continue
@@ -735,7 +736,8 @@ class EventExtractor:
             pmode = entry.mode  # the words' mode, where it belongs to the type coded (not to an intent code's)
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
-            if target is not None and t_tok is not None and t_tok.dep_ == "pobj" and t_tok.head.lower_ in PLACE_PREPS:
+            in_place = t_tok is not None and t_tok.dep_ == "pobj" and t_tok.head.lower_ in PLACE_PREPS
+            if target is not None and in_place:
                 if target.sector and t_tok.ent_type_ in PLACE_ENTITIES and target.country:
                     # "on alert in Manila": the place, not the government its name may stand for
                     name = self.resolver.kb.countries.get(target.country, target.country)
@@ -747,7 +749,6 @@ class EventExtractor:
             # a recipient the type needs and the sentence does not name ("the UN sent aid") keeps the event,
             # with target null and the confidence that goes with it
             unnamed = target is None and bool(entry.target) and self._needs_recipient(code) and not target_heads
-            in_place = t_tok is not None and t_tok.dep_ == "pobj" and t_tok.head.lower_ in PLACE_PREPS
             acts_on_own_country = (  # "Army attacks on Lebanon": the army is not Lebanon's, whatever the story
                 target is not None
                 and not in_place  # "opposition supporters marched in Caracas" are the story's own
