@@ -24,7 +24,7 @@ from polybius.actors.dictionaries import Discards, load_dictionaries
 from polybius.actors.kb import KnowledgeBase, default_kb, load_kb, name_key
 from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
-from polybius.events.extract import EventExtractor
+from polybius.events.extract import TITLE_END, EventExtractor
 from polybius.events.lexicon import load_lexicon
 from polybius.events.modality import load_modality
 from polybius.events.ontology import default_ontology
@@ -115,6 +115,7 @@ class Coder:
     def _extract(self, doc: Document, parsed: Doc) -> Result:
         try:
             parsed.user_data["polybius_text"] = doc.text  # the words as written (the parse may differ in case)
+            parsed.user_data[TITLE_END] = doc.title_end or 0  # headlinese is read apart ("Captives released")
             when = date.fromisoformat(doc.date) if doc.date else None
             ctx = DocContext(date=when, home_country=place_country(self.kb, doc.dateline))
             phrase = self.discards.matches(doc.text)

@@ -40,6 +40,7 @@ from polybius.events.modality import (
 from polybius.events.ontology import CameoCode, Ontology
 from polybius.models import Actor, Event
 
+TITLE_END = "polybius_title_end"  # Doc.user_data key: where the coded headline ends (0: none)
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 STATEMENT_ROOT = "01"
@@ -114,8 +115,14 @@ def is_passive(tok: Token) -> bool:
 
 
 def is_passive_participle(tok: Token) -> bool:
-    """A past participle modifying a noun, with its agent: "forces backed by Russian warplanes"."""
-    return tok.dep_ == "acl" and tok.tag_ == "VBN" and any(c.dep_ == "agent" for c in tok.children)
+    """A past participle modifying a noun, with its agent: "forces backed by Russian warplanes"; or, in a
+    headline whose root is that noun, without one: "Election observers allowed back into Togo"."""
+    if tok.dep_ != "acl" or tok.tag_ != "VBN":
+        return False
+    if any(c.dep_ == "agent" for c in tok.children):
+        return True
+    headline = tok.idx < tok.doc.user_data.get(TITLE_END, 0)  # in body text "a report called for ..." is active
+    return headline and tok.head.dep_ == "ROOT" and not any(c.dep_ in OBJECT_DEPS for c in tok.children)
 
 
 def prep_objects(tok: Token, prep: str) -> list[Token]:
@@ -534,7 +541,7 @@ class EventExtractor:
         army" (the issuing verb's subject), "a U.S. congressional report called for sanctions" (its owner);
         and a root noun's verb is that noun's: the parser's reading of a sentence it could not attach."""
         doc_noun = verb.head
-        if verb.dep_ != "acl":
+        if verb.dep_ != "acl" or is_passive_participle(verb):
             return []
         if doc_noun.dep_ == "ROOT" and doc_noun.pos_ in ("NOUN", "PROPN"):
             # the parser made the subject the sentence's root and its verb a modifier: "The Iraqi air force
