@@ -402,3 +402,16 @@ def test_two_word_objects_are_more_specific_than_their_head(coder):
     (ev,) = code_text(coder, "Russia used a disinformation campaign against Ukraine.").events
     assert (ev.plover_type, ev.plover_mode) == ("COERCE", "misinformation")
 
+
+def test_a_headline_bare_participle_is_a_passive(coder):
+    from polybius.models import Document
+
+    title = "Social Media Platforms Suspended in Jamaica Following Unrest"
+    text = f"{title}\n\nThe measure was announced on Monday by officials in Kingston."
+    doc = Document(id="h", text=text, source="t", kind="text", title_end=len(title))
+    (result,) = coder.code([doc])
+    headline = [e for e in result.events if e.sentence_index == 0]
+    assert [(e.source.code, e.cameo, e.source.text) for e in headline] == [("JAMGOV", "1721", "")]
+    # in body text the same shape keeps its active reading
+    assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report called for sanctions against China.")
+
