@@ -415,3 +415,15 @@ def test_a_headline_bare_participle_is_a_passive(coder):
     # in body text the same shape keeps its active reading
     assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report called for sanctions against China.")
 
+
+def test_headline_comma_lists_are_coordinated_subjects(coder):
+    from polybius.models import Document
+
+    title = "Benin, Madagascar, Hold Joint Military Drills"
+    doc = Document(id="h", text=f"{title}\n\nThe drills began on Monday.", source="t", kind="text", title_end=len(title))
+    (result,) = coder.code([doc])
+    assert {(e.source.code, e.target.code if e.target else None, e.cameo) for e in result.events} >= {
+        ("BEN", "MDG", "062"),
+        ("MDG", "BEN", "062"),
+    }
+

@@ -157,6 +157,15 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
     return levels
 
 
+def headline_list(head: Token) -> list[Token]:
+    """Headlinese lists subjects with commas, which the parser reads as appositions: "Benin, Madagascar, Hold
+    Joint Military Drills". Two place names in apposition in a headline are two actors (in body text "Paris,
+    France" is one place)."""
+    if head.idx >= head.doc.user_data.get(TITLE_END, 0) or head.ent_type_ != "GPE":
+        return []
+    return [c for c in head.children if c.dep_ == "appos" and c.ent_type_ == "GPE"]
+
+
 def is_purpose(clause: Token) -> bool:
     """An infinitival clause of purpose: "to investigate", "in order to help"."""
     return clause.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children)
@@ -244,7 +253,7 @@ def subjects(tok: Token) -> list[Token]:
                     speaker = subjects(cur.head)
                     if speaker and speaker[0].lower_ not in SPEAKER_PRONOUNS:
                         return speaker
-                return conjuncts(head)
+                return conjuncts(head) + headline_list(head)
         if cur.dep_ == "relcl" and not is_passive(cur):
             return []  # "the letter that Bush sent": the object is relativised, the subject was found above
         light = light_noun_governor(cur)
