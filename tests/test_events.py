@@ -427,3 +427,8 @@ def test_headline_comma_lists_are_coordinated_subjects(coder):
         ("MDG", "BEN", "062"),
     }
 
+
+def test_faith_communities_take_cameo_religion_codes(coder):
+    assert ("IMGINSISL", "CHR", "0841") in coded(coder, "The Islamic State group released at least 19 Christians.")
+    assert ("FRAGOV", "FRAREL", "139") in coded(coder, "French President Emmanuel Macron issued an ultimatum to Muslim leaders.")
+
