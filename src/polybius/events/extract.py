@@ -505,7 +505,7 @@ class EventExtractor:
                     (statement and (child.dep_ == "ccomp" or embedded_subject))
                     # an act's purpose: "earmarked aid to help Haiti cope", "funding to fight Ebola in West Africa"
                     or (child.dep_ == "advcl" and is_purpose(child))
-                    or (child.dep_ == "ccomp" and tok.dep_ in ("advcl", "acl") and is_purpose(tok))
+                    or (child.dep_ == "ccomp" and tok.dep_ in ("advcl", "acl", "xcomp") and is_purpose(tok))
                     or (embedded_subject and tok.dep_ == "ccomp" and is_purpose(tok.head))
                 ):
                     continue
