@@ -346,8 +346,7 @@ class Resolver:
             tokens = [head]
         elif "located" in actor.how:
             # the place that gave the country is part of how the text names the actor: "people in Haiti"
-            preps = OWNER_PREPS if self.sector_of(head) else KEEP_PREPS
-            tokens = argument_tokens(head, preps | LOCATED_PREPS)
+            tokens = self._argument(head, LOCATED_PREPS)
         else:
             tokens = self._argument(head)
         while len(tokens) > 1 and tokens[0].is_punct:
@@ -357,9 +356,9 @@ class Resolver:
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return replace(actor, text=doc_text(head.doc)[start:end], start=start, end=end)
 
-    def _argument(self, head: Token) -> list[Token]:
+    def _argument(self, head: Token, more_preps: frozenset[str] = frozenset()) -> list[Token]:
         """The argument's words; a role noun keeps its "for" owner too ("a spokesman for the Taliban")."""
-        return argument_tokens(head, OWNER_PREPS if self.sector_of(head) else KEEP_PREPS)
+        return argument_tokens(head, (OWNER_PREPS if self.sector_of(head) else KEEP_PREPS) | more_preps)
 
     def _past_title(self, head: Token) -> Token:
         """A title parsed as the head ("Mr . Sisi", "Sen . Mitch McConnell"): the name after it."""

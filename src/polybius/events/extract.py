@@ -157,6 +157,11 @@ def owners(tok: Token, depth: int = 3) -> list[list[Token]]:
     return levels
 
 
+def is_place_pobj(tok: Token) -> bool:
+    """The object of a locative preposition: "in Kashmir", "at the Grasberg mine"."""
+    return tok.dep_ == "pobj" and tok.head.lower_ in PLACE_PREPS
+
+
 def headline_list(head: Token) -> list[Token]:
     """Headlinese lists subjects with commas, which the parser reads as appositions: "Benin, Madagascar, Hold
     Joint Military Drills". Two place names in apposition in a headline are two actors (in body text "Paris,
@@ -537,9 +542,8 @@ class EventExtractor:
             if not found or not (found[0][1].country or found[0][1].sector) or found[0][1].code in source_codes:
                 continue
             actor = found[0][1]
-            place = tok.dep_ == "pobj" and tok.head.lower_ in PLACE_PREPS
             state = actor.country not in NON_STATE_COUNTRIES  # two IGOs are not one country
-            if state and actor.country in source_countries and not actor.sector and not place:
+            if state and actor.country in source_countries and not actor.sector and not is_place_pobj(tok):
                 continue  # "halting Turkey's incursion": the source's own country is no target
             more = [c for c in conjuncts(tok)[1:] if c.i not in skip]
             return [(t, unguess(a, source_countries, m.entry.code)) for t, a in found + self.resolve_all(more, ctx, mentions)]
@@ -752,7 +756,7 @@ class EventExtractor:
             pmode = entry.mode  # the words' mode, where it belongs to the type coded (not to an intent code's)
         for (s_tok, source), tgt in pairs:
             t_tok, target = tgt if tgt else (None, None)
-            in_place = t_tok is not None and t_tok.dep_ == "pobj" and t_tok.head.lower_ in PLACE_PREPS
+            in_place = t_tok is not None and is_place_pobj(t_tok)
             if target is not None and in_place:
                 if target.sector and t_tok.ent_type_ in PLACE_ENTITIES and target.country:
                     # "on alert in Manila": the place, not the government its name may stand for
