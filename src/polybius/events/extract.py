@@ -34,6 +34,7 @@ from polybius.events.modality import (
     REFUSED,
     THREAT,
     ModalityWords,
+    is_purpose,
     light_noun_governor,
     modality,
 )
@@ -169,11 +170,6 @@ def headline_list(head: Token) -> list[Token]:
     if head.idx >= head.doc.user_data.get(TITLE_END, 0) or head.ent_type_ != "GPE":
         return []
     return [c for c in head.children if c.dep_ == "appos" and c.ent_type_ == "GPE"]
-
-
-def is_purpose(clause: Token) -> bool:
-    """An infinitival clause of purpose: "to investigate", "in order to help"."""
-    return clause.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children)
 
 
 def is_mistagged_verb(tok: Token) -> bool:

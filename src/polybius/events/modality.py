@@ -64,6 +64,11 @@ def load_modality(path: Path = MODALITY_FILE) -> ModalityWords:
     return ModalityWords(**words, refusal_codes=codes)
 
 
+def is_purpose(clause: Token) -> bool:
+    """An infinitival clause of purpose: "to investigate", "in order to help"."""
+    return clause.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children)
+
+
 def is_negated(tok: Token) -> bool:
     return any(c.dep_ == "neg" for c in tok.children)
 
@@ -141,8 +146,7 @@ def modality(tok: Token, words: ModalityWords) -> str:
         if relation == "advcl":
             if any(c.dep_ == "mark" and c.lower_ in words.condition_marks for c in cur.children):
                 return CONDITIONAL
-            purpose = cur.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
-            if not purpose:
+            if not is_purpose(cur):
                 break  # an adverbial clause stands on its own ("..., killing 10")
             # a purpose shares its act's fate: "is considering sending aid to help North Korea" is hypothetical
             gov_state = own_modality(gov, words)
