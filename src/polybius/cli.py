@@ -13,17 +13,19 @@ from typing import Any, NoReturn
 
 from polybius import __version__
 from polybius.bench import petrarch as petrarch_bench
+from polybius.cli_stream import add_commands as add_stream_commands
+from polybius.cli_stream import add_fetch_options, fetcher_from
 from polybius.events.petrarch_verbs import dictionary_folder
 from polybius.export import FORMATS, export
-from polybius.ingest import KINDS, read_paths
-from polybius.models import DocumentError, DocumentResult
+from polybius.ingest import KINDS
+from polybius.ingest.feeds import read_sources
+from polybius.models import DocumentError
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
-from polybius.pipeline import Options, run
+from polybius.pipeline import Options, ingest_into, run
 from polybius.query import EventFilter, event_rows, summary, to_record
-from polybius.store import DEFAULT_DB, StoreError, connect, known_ids, write_batch
+from polybius.store import DEFAULT_DB, StoreError, connect
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
-WRITE_BATCH = 200  # documents per store transaction
 TABLE_COLUMNS = ("date", "source_code", "cameo", "target_code", "confidence", "evidence_text")
 
 
@@ -224,45 +226,24 @@ def report(err: DocumentError, quiet: bool) -> None:
 
 # -- commands ---------------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
     con = connect(args.db)
-    known = known_ids(con)
-    skipped: list[str] = []
-
-    def already(doc_id: str) -> bool:
-        if doc_id in known:
-            skipped.append(doc_id)
-            return True
-        known.add(doc_id)
-        return False
-
-    items = read_paths(args.paths, args.input, stdin=sys.stdin.buffer)
-    batch: list[DocumentResult] = []
-    errors: list[DocumentError] = []
-    written = n_sentences = n_events = n_errors = 0
-    for result in progress(run(items, options_from(args), skip=already), not args.quiet):
-        if isinstance(result, DocumentError):
-            report(result, args.quiet)
-            errors.append(result)
-            n_errors += 1
-            continue
-        batch.append(result)
-        n_sentences += len(result.sentences)
-        n_events += len(result.events)
-        if len(batch) >= WRITE_BATCH:
-            written += write_batch(con, batch, errors)
-            batch, errors = [], []
-    written += write_batch(con, batch, errors)
-    con.close()
+    try:
+        counts = ingest_into(
+            con, progress(items, not args.quiet), options_from(args), report=lambda e: report(e, args.quiet)
+        )
+    finally:
+        con.close()
     print(
-        f"ingested {written} documents ({n_sentences} sentences, {n_events} events) into {args.db}; "
-        f"{len(skipped)} already stored; {n_errors} with errors",
+        f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
+        f"{args.db}; {counts.skipped} already stored; {counts.failed} with errors",
         file=sys.stderr,
     )
     return 0
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    items = read_paths(args.paths, args.input, stdin=sys.stdin.buffer)
+    items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
     out = sys.stdout
     n_docs = n_events = n_errors = 0
     for result in run(items, options_from(args)):
@@ -387,9 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
         "them and store documents, sentences and events. Documents already stored (same id) are "
         "skipped. Bad documents are reported one per line and the batch goes on.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, or - for standard input")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="file, folder, glob, http(s) URL of a page, or - for standard input"
+    )
     add_db_option(p)
     add_coding_options(p)
+    add_fetch_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
@@ -398,8 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stateless coding: one JSON object per event on stdout "
         "(schemas/event.schema.json); per-document errors on stderr.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, or - for standard input")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="file, folder, glob, http(s) URL of a page, or - for standard input"
+    )
     add_coding_options(p)
+    add_fetch_options(p)
     p.add_argument(
         "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence"
     )
@@ -445,6 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=iso_date, help="the article's date (YYYY-MM-DD); roles change with it")
     add_coding_options(p)
     p.set_defaults(func=cmd_actor)
+
+    add_stream_commands(sub)
 
     p = sub.add_parser("bench", help="benchmarks on published test sets", description="Benchmarks.")
     bench = p.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="BENCHMARK")

@@ -5,7 +5,9 @@
 `Coder` holds what coding needs (spaCy model, knowledge base, ontology, lexicon, imported dictionaries),
 built once per process.
 `run` streams raw documents through it, in this process or in `workers` processes, and yields one
-`DocumentResult` or `DocumentError` per document, in input order.
+`DocumentResult` or `DocumentError` per document, in input order. `ingest_into` is the whole path into the
+store (skip what is stored, code, write in transactions, count what was written), shared by `ingest`, `feeds`
+and `watch`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -31,6 +34,7 @@ from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, headline_case, load_model
+from polybius.store import known_ids, write_results
 from polybius.when import event_date
 from polybius.where import default_gazetteer, event_location
 
@@ -219,3 +223,74 @@ def run(
     with mp.get_context(method).Pool(options.workers, initializer=_init_worker, initargs=(options,)) as pool:
         for results in pool.imap(_work, chunks(cleaned, size)):
             yield from results
+
+
+WRITE_BATCH = 200  # documents per store transaction
+
+
+@dataclass
+class IngestCounts:
+    """What one ingest stored: every count is of rows written, not of rows attempted."""
+
+    documents: int = 0
+    sentences: int = 0
+    events: int = 0
+    skipped: int = 0  # already stored (same id)
+    failures: list[DocumentError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def __add__(self, other: IngestCounts) -> IngestCounts:
+        return IngestCounts(
+            self.documents + other.documents,
+            self.sentences + other.sentences,
+            self.events + other.events,
+            self.skipped + other.skipped,
+            self.failures + other.failures,
+        )
+
+
+def ingest_into(
+    con: duckdb.DuckDBPyConnection,
+    items: Iterable[Item],
+    options: Options,
+    coder: Coder | None = None,
+    report: Callable[[DocumentError], None] | None = None,
+) -> IngestCounts:
+    """The whole path into the store: documents already stored are skipped before parsing, the rest are coded
+    and written in transactions of `WRITE_BATCH` documents; errors are reported and recorded."""
+    counts = IngestCounts()
+    known = known_ids(con)
+
+    def already(doc_id: str) -> bool:
+        if doc_id in known:
+            counts.skipped += 1
+            return True
+        known.add(doc_id)
+        return False
+
+    batch: list[DocumentResult] = []
+    errors: list[DocumentError] = []
+
+    def flush() -> None:
+        written = write_results(con, batch, errors)
+        counts.documents += len(written)
+        counts.sentences += sum(len(r.sentences) for r in written)
+        counts.events += sum(len(r.events) for r in written)
+        batch.clear()
+        errors.clear()
+
+    for result in run(items, options, skip=already, coder=coder):
+        if isinstance(result, DocumentError):
+            if report is not None:
+                report(result)
+            errors.append(result)
+            counts.failures.append(result)
+        else:
+            batch.append(result)
+        if len(batch) >= WRITE_BATCH:
+            flush()
+    flush()
+    return counts

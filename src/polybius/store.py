@@ -83,6 +83,34 @@ CREATE TABLE IF NOT EXISTS errors (
     seen_at TIMESTAMP,
     PRIMARY KEY (source, reason)
 );
+-- following news as it arrives (polybius feeds / watch): what was seen, so a restart codes nothing twice
+CREATE TABLE IF NOT EXISTS feeds (
+    feed VARCHAR PRIMARY KEY,     -- the feed's URL, or its file path
+    title VARCHAR,
+    etag VARCHAR,
+    last_modified VARCHAR,
+    last_polled TIMESTAMP,
+    last_ok TIMESTAMP,
+    last_error VARCHAR,           -- NULL when the last poll worked
+    entries INTEGER,              -- entries in the feed at the last poll
+    new_entries INTEGER           -- of which not yet stored
+);
+CREATE TABLE IF NOT EXISTS pages (
+    url VARCHAR PRIMARY KEY,      -- an article URL listed by a feed
+    doc_id VARCHAR,
+    feed VARCHAR,
+    status VARCHAR,               -- 'stored' | 'error'
+    reason VARCHAR,
+    tries INTEGER,
+    last_try TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS watched_files (
+    path VARCHAR PRIMARY KEY,     -- absolute path of a file coded by polybius watch
+    size BIGINT,
+    mtime_ns BIGINT,
+    sha1 VARCHAR,
+    coded_at TIMESTAMP
+);
 CREATE INDEX IF NOT EXISTS events_date ON events (date);
 CREATE INDEX IF NOT EXISTS events_source ON events (source_country, source_code);
 CREATE INDEX IF NOT EXISTS events_target ON events (target_country, target_code);
@@ -206,6 +234,16 @@ def write_batch(
     errors: Iterable[DocumentError] = (),
 ) -> int:
     """Write documents with their sentences and events in one transaction. Returns documents written."""
+    return len(write_results(con, results, errors))
+
+
+def write_results(
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[DocumentResult],
+    errors: Iterable[DocumentError] = (),
+) -> list[DocumentResult]:
+    """Write documents with their sentences and events in one transaction. Returns the results written
+    (documents already stored, or twice in the batch, are not)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     fresh = [
         r
@@ -245,4 +283,82 @@ def write_batch(
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return len(unique)
+    return unique
+
+
+# -- state of the streaming loops (feeds, pages, watched files) ----------------------------------------------
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def feed_state(con: duckdb.DuckDBPyConnection, feed: str) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified of a feed's last good fetch, for a conditional request."""
+    row = con.execute("SELECT etag, last_modified FROM feeds WHERE feed = ?", [feed]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def record_feed(
+    con: duckdb.DuckDBPyConnection,
+    feed: str,
+    title: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    entries: int,
+    new_entries: int,
+    error: str | None,
+) -> None:
+    now = _now()
+    con.execute(
+        """INSERT INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (feed) DO UPDATE SET
+             title = COALESCE(excluded.title, feeds.title),
+             etag = COALESCE(excluded.etag, feeds.etag),
+             last_modified = COALESCE(excluded.last_modified, feeds.last_modified),
+             last_polled = excluded.last_polled,
+             last_ok = COALESCE(excluded.last_ok, feeds.last_ok),
+             last_error = excluded.last_error,
+             entries = excluded.entries,
+             new_entries = excluded.new_entries""",
+        [feed, title, etag, last_modified, now, None if error else now, error, entries, new_entries],
+    )
+
+
+def page_tries(con: duckdb.DuckDBPyConnection, url: str) -> int:
+    """How often fetching or coding an article page has failed (0 when never tried)."""
+    row = con.execute("SELECT tries FROM pages WHERE url = ? AND status = 'error'", [url]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def record_pages(
+    con: duckdb.DuckDBPyConnection, pages: Sequence[tuple[str, str, str]], failures: Iterable[DocumentError]
+) -> None:
+    """Record what became of the pages (url, feed, doc_id) fetched in one poll."""
+    failed = {f.doc_id: f.reason for f in failures if f.doc_id}
+    stored = known_ids(con)
+    now = _now()
+    for url, feed, doc_id in pages:
+        if doc_id in stored:
+            status, reason = "stored", None
+        else:
+            status, reason = "error", failed.get(doc_id, "not stored")
+        con.execute(
+            """INSERT INTO pages VALUES (?, ?, ?, ?, ?, 1, ?)
+               ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+                 tries = pages.tries + 1, last_try = excluded.last_try""",
+            [url, doc_id, feed, status, reason, now],
+        )
+
+
+def file_state(con: duckdb.DuckDBPyConnection, path: str) -> str | None:
+    """The content hash of a watched file when it was last coded."""
+    row = con.execute("SELECT sha1 FROM watched_files WHERE path = ?", [path]).fetchone()
+    return row[0] if row else None
+
+
+def record_file(con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: int, sha1: str) -> None:
+    con.execute(
+        """INSERT INTO watched_files VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+             sha1 = excluded.sha1, coded_at = excluded.coded_at""",
+        [path, size, mtime_ns, sha1, _now()],
+    )
