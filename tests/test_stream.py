@@ -264,3 +264,21 @@ def test_watch_loop_codes_a_file_that_lands_and_stops(tmp_path: Path, coder: Cod
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert sum(b.documents for b in batches) == 1
+
+
+def test_follow_feeds_polls_until_stopped(server: LocalServer, tmp_path: Path, coder: Coder):
+    from polybius.stream import follow_feeds
+
+    server.routes["/feed.xml"] = Route(body=rss(server, ["/news/aid"]), ctype="application/rss+xml")
+    stop = threading.Event()
+    polls = []
+
+    def on_poll(result) -> None:
+        polls.append(result)
+        if len(polls) == 3:
+            stop.set()
+
+    follow_feeds(str(tmp_path / "f.duckdb"), [FeedSource(server.url("/feed.xml"))], polite(), Options(), 0.05,
+                 on_poll, stop, coder=coder)  # fmt: skip
+    assert [p.counts.documents for p in polls] == [1, 0, 0]
+    assert len(server.hits["/feed.xml"]) == 3 and len(server.hits["/news/aid"]) == 1

@@ -135,9 +135,10 @@ def follow_feeds(
     on_poll: Callable[[PollResult], None],
     stop: threading.Event,
     report: Report | None = None,
+    coder: Coder | None = None,
 ) -> None:
     """Poll every `every` seconds until `stop` is set; the model is loaded once."""
-    coder = Coder(options)
+    coder = coder or Coder(options)
     while not stop.is_set():
         on_poll(poll_feeds(db, sources, fetcher, options, coder=coder, report=report))
         stop.wait(every)
