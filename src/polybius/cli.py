@@ -346,6 +346,22 @@ def cmd_actor(args: argparse.Namespace) -> int:
     return 0 if result.actor is not None else 1
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from polybius.web.app import create_app
+
+    app = create_app(args.db, request_timeout=args.request_timeout)
+    where = "" if Path(args.db).exists() else " (no store there yet: the API answers 503 until an ingest creates it)"
+    print(
+        f"serving {args.db}{where} read-only at http://{args.host}:{args.port}/ "
+        f"(API docs at /docs); Ctrl-C stops",
+        file=sys.stderr,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def cmd_bench_petrarch(args: argparse.Namespace) -> int:
     return petrarch_bench.run(
         Path(args.records), Path(args.dictionaries), args.builtin, args.model, args.misses
@@ -434,6 +450,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_actor)
 
     add_stream_commands(sub)
+
+    p = sub.add_parser(
+        "serve",
+        help="the HTTP API and browser dashboard over the store (read-only)",
+        description="Serve the JSON API (/api/..., docs at /docs, OpenAPI at /openapi.json) and the dashboard (/) "
+        "over the store. The server only reads: every request opens the store read-only and closes it, so "
+        "'polybius ingest' can write to the same store while it runs (each side waits briefly for the other's "
+        "lock). Binds to loopback unless --host says otherwise.",
+    )
+    add_db_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=positive_int, default=8000, help="TCP port (default: 8000)")
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="interrupt a query that runs longer than this and answer 503 (default: 10)",
+    )
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("bench", help="benchmarks on published test sets", description="Benchmarks.")
     bench = p.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="BENCHMARK")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +24,9 @@ class EventFilter:
     doc_id: str | None = None
     min_confidence: float = 0.0
     limit: int | None = None
+    root: str | None = None  # CAMEO root, two digits ("19")
+    plover: str | None = None  # PLOVER type ("ASSAULT")
+    country: str | None = None  # ISO3 of the event's location
 
 
 def _where(f: EventFilter) -> tuple[str, list[Any]]:
@@ -38,6 +43,9 @@ def _where(f: EventFilter) -> tuple[str, list[Any]]:
         ("quad_class = ?", f.quad_class),
         ("doc_id = ?", f.doc_id),
         ("confidence >= ?", f.min_confidence or None),
+        ("cameo_root = ?", f.root),
+        ("plover_type = ?", f.plover.upper() if f.plover else None),
+        ("location_country = ?", f.country.upper() if f.country else None),
     )
     for sql, value in simple:
         if value is not None and value != "":
@@ -131,3 +139,217 @@ def summary(con: duckdb.DuckDBPyConnection, top: int = 8) -> dict[str, Any]:
 
 def errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None, str]]:
     return con.execute("SELECT source, doc_id, reason FROM errors ORDER BY source").fetchall()
+
+
+# -- pages, aggregates and documents for the HTTP API and dashboard (and any other caller) ----------------
+MAX_PAGE = 1000  # the most events one page may hold
+INTERVALS = ("day", "week", "month")
+# sort name -> the leading sort key (SQL expression, descending?); dates without a value sort last either way
+SORTS: dict[str, tuple[str, bool]] = {
+    "date": ("coalesce(date, DATE '9999-12-31')", False),
+    "-date": ("coalesce(date, DATE '0001-01-01')", True),
+    "confidence": ("confidence", False),
+    "-confidence": ("confidence", True),
+}
+TIEBREAK = ("doc_id", "sentence_index", "evidence_start", "event_id")  # event_id is unique: the order is total
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[dict[str, Any]]
+    next: str | None  # cursor of the page after this one; None on the last page
+    total: int  # events matching the filter (all pages)
+
+
+def _and(where: str, clause: str) -> str:
+    return f"{where} AND {clause}" if where else f" WHERE {clause}"
+
+
+def _encode_cursor(sort: str, key: tuple[Any, ...]) -> str:
+    values = [v.isoformat() if isinstance(v, date) else v for v in key]
+    raw = json.dumps([sort, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("cursor: not a cursor this API gave out") from None
+    if not isinstance(decoded, list) or len(decoded) != 2 + len(TIEBREAK) or decoded[0] not in SORTS:
+        raise ValueError("cursor: not a cursor this API gave out")
+    if decoded[0] != sort:
+        raise ValueError(f"cursor: it belongs to sort={decoded[0]}, not sort={sort}")
+    values = decoded[1:]
+    if sort.endswith("date"):
+        try:
+            values[0] = date.fromisoformat(values[0])
+        except (TypeError, ValueError):
+            raise ValueError("cursor: not a cursor this API gave out") from None
+    return values
+
+
+def event_page(
+    con: duckdb.DuckDBPyConnection,
+    f: EventFilter = EventFilter(),
+    limit: int = 100,
+    cursor: str | None = None,
+    sort: str = "date",
+) -> EventPage:
+    """One page of event records in a total order (the sort key, then document, sentence, evidence start,
+    event id), continued by keyset: the cursor holds the last row's key, so events stored while a reader
+    pages through never shift or repeat the pages it has not read yet. With sort="date" the order is the one
+    `event_rows` (and so `polybius events`) uses."""
+    if sort not in SORTS:
+        raise ValueError(f"sort: one of {', '.join(SORTS)}, not {sort!r}")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit: between 1 and {MAX_PAGE}, not {limit}")
+    lead, desc = SORTS[sort]
+    keys = [(lead, desc), *((c, False) for c in TIEBREAK)]
+    where, params = _where(f)
+    total = con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()[0]
+    page_where, page_params = where, list(params)
+    if cursor:
+        values = _decode_cursor(cursor, sort)
+        ors = []
+        for i, (expr, d) in enumerate(keys):
+            eqs = [f"{e} = ?" for e, _ in keys[:i]]
+            ors.append("(" + " AND ".join([*eqs, f"{expr} {'<' if d else '>'} ?"]) + ")")
+            page_params += values[: i + 1]
+        page_where = _and(where, "(" + " OR ".join(ors) + ")")
+    order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in keys)
+    key_cols = ", ".join(f"{e} AS _k{i}" for i, (e, _) in enumerate(keys))
+    cur = con.execute(
+        f"SELECT {', '.join(EVENT_COLUMNS)}, {key_cols} FROM events{page_where} ORDER BY {order} LIMIT ?",
+        [*page_params, limit + 1],
+    )
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    nxt = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        nxt = _encode_cursor(sort, tuple(rows[-1][f"_k{i}"] for i in range(len(keys))))
+    return EventPage([to_record(r) for r in rows], nxt, total)
+
+
+def series(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), interval: str = "week") -> dict[str, Any]:
+    """Events per day, week (starting Monday) or month: count, Goldstein sum and count by QuadClass. Events
+    without a date are left out and counted in `undated`."""
+    if interval not in INTERVALS:
+        raise ValueError(f"interval: one of {', '.join(INTERVALS)}, not {interval!r}")
+    where, params = _where(f)
+    rows = con.execute(
+        f"SELECT date_trunc('{interval}', date)::DATE AS period, count(*), sum(goldstein), "
+        + ", ".join(f"count(*) FILTER (WHERE quad_class = {q})" for q in (1, 2, 3, 4))
+        + f" FROM events{_and(where, 'date IS NOT NULL')} GROUP BY 1 ORDER BY 1",
+        params,
+    ).fetchall()
+    undated = con.execute(f"SELECT count(*) FROM events{_and(where, 'date IS NULL')}", params).fetchone()[0]
+    return {
+        "interval": interval,
+        "series": [
+            {
+                "period": period.isoformat(),
+                "count": n,
+                "goldstein": round(g or 0.0, 3),
+                "quad": {str(q): c for q, c in zip((1, 2, 3, 4), quads, strict=True)},
+            }
+            for period, n, g, *quads in rows
+        ],
+        "undated": undated,
+    }
+
+
+def dyads(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), limit: int = 20) -> list[dict[str, Any]]:
+    """(source, target) pairs by country (the actor code when it has no country), most events first; events
+    without a target are no dyad and left out."""
+    where, params = _where(f)
+    rows = con.execute(
+        "SELECT coalesce(source_country, source_code) AS s, coalesce(target_country, target_code) AS t, "
+        f"count(*) AS n, sum(goldstein), avg(goldstein) FROM events{_and(where, 'target_code IS NOT NULL')} "
+        "GROUP BY 1, 2 ORDER BY n DESC, s, t LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [
+        {"source": s, "target": t, "count": n, "goldstein": round(g or 0.0, 3), "mean_goldstein": round(m or 0.0, 3)}
+        for s, t, n, g, m in rows
+    ]
+
+
+def actors(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), limit: int = 20) -> list[dict[str, Any]]:
+    """Actors (code, country, canonical name) of the matching events with how often each is the source and
+    the target, most events first."""
+    where, params = _where(f)
+    rows = con.execute(
+        f"WITH e AS (SELECT source_code, source_country, source_name, target_code, target_country, target_name "
+        f"FROM events{where}) "
+        "SELECT code, country, name, sum(s) AS as_source, sum(t) AS as_target FROM ("
+        "SELECT source_code AS code, source_country AS country, source_name AS name, 1 AS s, 0 AS t FROM e "
+        "UNION ALL SELECT target_code, target_country, target_name, 0, 1 FROM e WHERE target_code IS NOT NULL"
+        ") GROUP BY code, country, name ORDER BY as_source + as_target DESC, code, name NULLS FIRST LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [
+        {"code": c, "country": k, "name": n, "as_source": int(s), "as_target": int(t)}
+        for c, k, n, s, t in rows
+    ]
+
+
+def places(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), limit: int = 500) -> dict[str, Any]:
+    """Where the matching events happened: places with coordinates and counts (most first), and counts by
+    country of the location."""
+    where, params = _where(f)
+    rows = con.execute(
+        "SELECT location_name, location_country, location_lat, location_lon, count(*) AS n "
+        f"FROM events{_and(where, 'location_name IS NOT NULL')} "
+        "GROUP BY ALL ORDER BY n DESC, location_name, location_country LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    countries = con.execute(
+        f"SELECT location_country, count(*) AS n FROM events{_and(where, 'location_country IS NOT NULL')} "
+        "GROUP BY 1 ORDER BY n DESC, 1",
+        params,
+    ).fetchall()
+    return {
+        "places": [
+            {"name": name, "country": c, "lat": lat, "lon": lon, "count": n} for name, c, lat, lon, n in rows
+        ],
+        "countries": [{"country": c, "count": n} for c, n in countries],
+    }
+
+
+def document(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict[str, Any] | None:
+    """A stored document with its text and every event coded from it (offsets point into `text`); None when
+    no document has this id."""
+    cur = con.execute(
+        "SELECT id, title, date, url, source, kind, outlet, dateline, text, n_sentences, n_events "
+        "FROM documents WHERE id = ?",
+        [doc_id],
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    doc = dict(zip([d[0] for d in cur.description], row, strict=True))
+    doc["date"] = doc["date"].isoformat() if doc["date"] else None
+    doc["events"] = [
+        to_record(r)
+        for r in event_rows(con, EventFilter(doc_id=doc_id))
+    ]
+    return doc
+
+
+def overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What the store holds, in plain JSON types: counts, the events' date range, the last ingest."""
+    one = lambda sql: con.execute(sql).fetchone()  # noqa: E731
+    first, last, undated = one("SELECT min(date), max(date), count(*) FILTER (WHERE date IS NULL) FROM events")
+    ingested = one("SELECT max(ingested_at) FROM documents")[0]
+    return {
+        "documents": one("SELECT count(*) FROM documents")[0],
+        "sentences": one("SELECT count(*) FROM sentences")[0],
+        "events": one("SELECT count(*) FROM events")[0],
+        "errors": one("SELECT count(*) FROM errors")[0],
+        "dates": {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None},
+        "undated_events": undated,
+        "last_ingest": ingested.isoformat() if ingested else None,
+    }

@@ -7,7 +7,9 @@ is one transaction, so an interrupted run leaves whole documents or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import numpy as np
 from polybius.models import DocumentError, DocumentResult, Event
 
 DEFAULT_DB = "polybius.duckdb"
+LOCK_WAIT = 30.0  # seconds a reader or writer waits for another process's lock on the store file
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -185,6 +188,41 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
             [str(SCHEMA_VERSION)],
         )
     return con
+
+
+def is_lock_error(exc: BaseException | None) -> bool:
+    """DuckDB's error when another process holds the file: one writing process or many reading ones."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def connect_waiting(
+    path: str | Path = DEFAULT_DB, read_only: bool = False, wait: float = LOCK_WAIT
+) -> duckdb.DuckDBPyConnection:
+    """`connect`, retried with back-off (5 ms doubling to 100 ms) for up to `wait` seconds while another
+    process holds the store's lock; then the lock error, as a StoreError."""
+    deadline = time.monotonic() + wait
+    delay = 0.005
+    while True:
+        try:
+            return connect(path, read_only=read_only)
+        except StoreError as exc:
+            if not is_lock_error(exc.__cause__) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+@contextmanager
+def session(
+    path: str | Path = DEFAULT_DB, read_only: bool = False, wait: float = LOCK_WAIT
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection held only for the block: writers that open one per batch leave the file free between
+    batches, so readers (`polybius serve`, `polybius events`) get in while an ingest runs."""
+    con = connect_waiting(path, read_only=read_only, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def known_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
