@@ -362,6 +362,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_json_lines(paths: Sequence[str]) -> Iterator[tuple[str, int, Any]]:
+    """(source, line number, parsed object or the JSON error) for every non-blank line of the inputs."""
+    for path in paths:
+        name = "<stdin>" if path == "-" else path
+        lines = sys.stdin.read().splitlines() if path == "-" else Path(path).read_text("utf-8").splitlines()
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                yield name, n, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield name, n, exc
+
+
+def cmd_similarity(args: argparse.Namespace) -> int:
+    from polybius.embed import load_embedder
+    from polybius.link.similarity import Pair, SimilarityError, load_model, pair_from_record, score
+    from polybius.nlp import load_model as load_nlp
+
+    model = load_model(args.model_file) if args.model_file else load_model()
+    pairs: list[Pair] = []
+    n_errors = 0
+    for source, line, record in read_json_lines(args.paths):
+        try:
+            if isinstance(record, Exception):
+                raise SimilarityError(f"not JSON: {record}")
+            pairs.append(pair_from_record(record, line))
+        except SimilarityError as exc:
+            n_errors += 1
+            report(DocumentError(f"{source}:{line}", str(exc)), args.quiet)
+    nlp, embedder = load_nlp(args.model), load_embedder()
+    for start in range(0, len(pairs), args.batch):  # the TF-IDF weights come from each batch's texts
+        for row in score(pairs[start : start + args.batch], model, nlp, embedder):
+            sys.stdout.write(json.dumps(row) + "\n")
+        sys.stdout.flush()
+    if not args.quiet:
+        print(f"scored {len(pairs)} pairs, {n_errors} errors", file=sys.stderr)
+    return 1 if n_errors else 0
+
+
 def cmd_bench_petrarch(args: argparse.Namespace) -> int:
     return petrarch_bench.run(
         Path(args.records), Path(args.dictionaries), args.builtin, args.model, args.misses
@@ -470,6 +510,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="interrupt a query that runs longer than this and answer 503 (default: 10)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "similarity",
+        help="how similar pairs of articles are (SemEval-2022 Task 8 scale, 1 = most similar)",
+        description="Read pairs as JSON lines {id, text1, text2, title1?, title2?, date1?, date2?} and write "
+        "{id, overall, geography, entities, time, narrative} per pair on SemEval-2022 Task 8's 1-4 scale "
+        "(1 = most similar, 4 = unrelated). A bad pair is reported on stderr and the rest are scored; exit "
+        "status 1 when any pair failed.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="JSON lines file, or - for standard input")
+    p.add_argument("--input", choices=("jsonl",), default="jsonl", help="input kind (JSON lines)")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"spaCy model (default: {DEFAULT_MODEL})")
+    p.add_argument("--model-file", help="similarity model JSON (default: the bundled one)")
+    p.add_argument(
+        "--batch", type=positive_int, default=1000, help="pairs scored together; TF-IDF weights come from them"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary and no per-pair error lines")
+    p.set_defaults(func=cmd_similarity)
 
     p = sub.add_parser("bench", help="benchmarks on published test sets", description="Benchmarks.")
     bench = p.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="BENCHMARK")
