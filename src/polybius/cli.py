@@ -297,8 +297,15 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     con = connect(args.db, read_only=True)
-    n = export(con, args.format, Path(args.out), event_filter(args))
+    n = export(con, args.format, Path(args.out), event_filter(args), force=args.force)
     print(f"wrote {n} events to {args.out} ({args.format})", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from polybius.record import schema_text
+
+    sys.stdout.write(schema_text())
     return 0
 
 
@@ -464,9 +471,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_db_option(p)
     p.add_argument("--format", choices=FORMATS, required=True, help="file format")
-    p.add_argument("out", metavar="OUT", help="output file")
+    p.add_argument("out", metavar="OUT", help="output file (written whole or not at all; never the store)")
+    p.add_argument("--force", action="store_true", help="overwrite OUT when it exists")
     add_filter_options(p)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of an event record",
+        description="Print the JSON Schema (draft 2020-12) of the event records written by 'code', "
+        "'events --format jsonl' and 'export --format jsonl'; the same file is installed with the package "
+        "(polybius/data/event.schema.json) and checked in as schemas/event.schema.json.",
+    )
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("summary", help="counts of what the store holds")
     add_db_option(p)

@@ -128,31 +128,10 @@ class Event:
         return f"{self.doc_id}:{self.sentence_index}:{self.evidence_start}:{self.cameo}:{self.source.code}:{target}"
 
     def as_record(self) -> dict[str, Any]:
-        """The output contract (schemas/event.schema.json)."""
-        return {
-            "event_id": self.event_id,
-            "doc_id": self.doc_id,
-            "sentence_index": self.sentence_index,
-            "sentence": self.sentence,
-            "source": self.source.as_dict(),
-            "target": self.target.as_dict() if self.target else None,
-            "cameo": self.cameo,
-            "cameo_root": self.cameo_root,
-            "quad_class": self.quad_class,
-            "goldstein": self.goldstein,
-            "plover": {
-                "type": self.plover_type,
-                "mode": self.plover_mode or None,
-                "context": self.plover_context or None,
-            },
-            "date": self.date,
-            "date_how": self.date_how,
-            "location": self.location.as_dict() if self.location else None,
-            "evidence": {"start": self.evidence_start, "end": self.evidence_end, "text": self.evidence_text},
-            "confidence": round(self.confidence, 3),
-            "modality": self.modality,
-            "rule": self.rule,
-        }
+        """The output contract (polybius.record.EventRecord; schemas/event.schema.json)."""
+        from polybius.record import record_from_event
+
+        return record_from_event(self)
 
 
 @dataclass

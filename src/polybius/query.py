@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from polybius.record import record_from_flat
 from polybius.store import EVENT_COLUMNS
 
 
@@ -65,41 +66,9 @@ def event_rows(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter()) -
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _actor(row: dict[str, Any], side: str) -> dict[str, Any] | None:
-    if row[f"{side}_code"] is None:
-        return None
-    return {k: row[f"{side}_{k}"] for k in ("text", "code", "country", "sector", "name", "start", "end")}
-
-
 def to_record(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row in the output contract's shape (schemas/event.schema.json)."""
-    loc = None
-    if row["location_name"] is not None:
-        loc = {k: row[f"location_{k}"] for k in ("name", "country", "lat", "lon")}
-    return {
-        "event_id": row["event_id"],
-        "doc_id": row["doc_id"],
-        "sentence_index": row["sentence_index"],
-        "sentence": row["sentence"],
-        "source": _actor(row, "source"),
-        "target": _actor(row, "target"),
-        "cameo": row["cameo"],
-        "cameo_root": row["cameo_root"],
-        "quad_class": row["quad_class"],
-        "goldstein": row["goldstein"],
-        "plover": {"type": row["plover_type"], "mode": row["plover_mode"], "context": row["plover_context"]},
-        "date": row["date"].isoformat() if row["date"] else None,
-        "date_how": row["date_how"],
-        "location": loc,
-        "evidence": {
-            "start": row["evidence_start"],
-            "end": row["evidence_end"],
-            "text": row["evidence_text"],
-        },
-        "confidence": round(row["confidence"], 3),
-        "modality": row["modality"],
-        "rule": row["rule"],
-    }
+    """A stored row in the output contract's shape (polybius.record.EventRecord)."""
+    return record_from_flat(row)
 
 
 def events(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter()) -> list[dict[str, Any]]:

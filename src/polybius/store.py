@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 
 from polybius.models import DocumentError, DocumentResult, Event
+from polybius.record import FLAT_COLUMNS, flat_from_event
 
 DEFAULT_DB = "polybius.duckdb"
 LOCK_WAIT = 30.0  # seconds a reader or writer waits for another process's lock on the store file
@@ -127,46 +128,9 @@ DOCUMENT_COLUMNS = (
 )  # fmt: skip
 SENTENCE_COLUMNS = ("doc_id", "idx", "start_char", "end_char", "text")
 ERROR_COLUMNS = ("source", "doc_id", "reason", "seen_at")
-EVENT_COLUMNS = [
-    "event_id",
-    "doc_id",
-    "sentence_index",
-    "sentence",
-    "source_text",
-    "source_code",
-    "source_country",
-    "source_sector",
-    "source_name",
-    "source_start",
-    "source_end",
-    "target_text",
-    "target_code",
-    "target_country",
-    "target_sector",
-    "target_name",
-    "target_start",
-    "target_end",
-    "cameo",
-    "cameo_root",
-    "quad_class",
-    "goldstein",
-    "plover_type",
-    "plover_mode",
-    "plover_context",
-    "date",
-    "date_how",
-    "location_name",
-    "location_country",
-    "location_lat",
-    "location_lon",
-    "location_feature",
-    "evidence_start",
-    "evidence_end",
-    "evidence_text",
-    "confidence",
-    "modality",
-    "rule",
-]
+# the contract's fields flattened (source_code, plover_type, ...), in the record's order; columns the store
+# keeps beyond the contract go after them
+EVENT_COLUMNS = [*FLAT_COLUMNS]
 
 
 class StoreError(RuntimeError):
@@ -230,19 +194,8 @@ def known_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def event_row(ev: Event) -> tuple[Any, ...]:
-    s, t, loc = ev.source, ev.target, ev.location
-    return (
-        ev.event_id, ev.doc_id, ev.sentence_index, ev.sentence,
-        s.text, s.code, s.country, s.sector, s.name, s.start, s.end,
-        t.text if t else None, t.code if t else None, t.country if t else None,
-        t.sector if t else None, t.name if t else None, t.start if t else None, t.end if t else None,
-        ev.cameo, ev.cameo_root, ev.quad_class, ev.goldstein,
-        ev.plover_type or None, ev.plover_mode or None, ev.plover_context or None,
-        ev.date, ev.date_how,
-        loc.name if loc else None, loc.country if loc else None,
-        loc.lat if loc else None, loc.lon if loc else None, loc.feature if loc else None,
-        ev.evidence_start, ev.evidence_end, ev.evidence_text, ev.confidence, ev.modality, ev.rule,
-    )  # fmt: skip
+    flat = flat_from_event(ev)
+    return tuple(flat.get(c) for c in EVENT_COLUMNS)
 
 
 def insert(
