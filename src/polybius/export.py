@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -114,11 +116,65 @@ def write_parquet(con: duckdb.DuckDBPyConnection, f: EventFilter, path: Path) ->
     return con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0]
 
 
-def export(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, f: EventFilter | None = None) -> int:
-    """Write the events matching `f` to `path` in `fmt`. Returns the number of events written."""
+class ExportError(ValueError):
+    """An export refused before anything is written (it would overwrite the store or an existing file)."""
+
+
+def store_paths(con: duckdb.DuckDBPyConnection) -> list[Path]:
+    """The files of the open store (database and its write-ahead log), symlinks resolved."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal AND path IS NOT NULL").fetchall()
+    out = []
+    for (path,) in rows:
+        db = Path(path).resolve()
+        out += [db, db.with_name(db.name + ".wal")]
+    return out
+
+
+def check_target(con: duckdb.DuckDBPyConnection, path: Path, force: bool = False) -> Path:
+    """The resolved output path, after refusing a path that is the store (in any form: relative, absolute,
+    through a symlink), a folder, or an existing file without `force`."""
+    resolved = path.resolve()
+    for db in store_paths(con):
+        same = resolved == db
+        if not same and path.exists() and db.exists():
+            same = path.samefile(db)
+        if same:
+            raise ExportError(f"refusing to export onto the store itself ({path} is {db})")
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name")
+    if path.exists() and not force:
+        raise ExportError(f"{path} exists; use --force to overwrite it")
+    if not resolved.parent.is_dir():
+        raise ExportError(f"folder {resolved.parent} does not exist")
+    return resolved
+
+
+def export(
+    con: duckdb.DuckDBPyConnection, fmt: str, path: Path, f: EventFilter | None = None, force: bool = False
+) -> int:
+    """Write the events matching `f` to `path` in `fmt`. Returns the number of events written.
+
+    The file is written under a temporary name in the same folder and renamed into place when complete, so a
+    failed export leaves no partial file (and an existing file untouched). Refuses to write onto the store or,
+    unless `force`, over an existing file."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     f = f or EventFilter()
+    target = check_target(con, Path(path), force)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        n = _write(con, fmt, tmp, f)
+        if not force and target.exists():  # appeared while we were writing: still never overwrite
+            raise ExportError(f"{path} exists; use --force to overwrite it")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n
+
+
+def _write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, f: EventFilter) -> int:
     if fmt == "parquet":
         return write_parquet(con, f, path)
     rows = event_rows(con, f)
