@@ -362,3 +362,67 @@ def test_a_writer_holding_too_long_is_a_503(tmp_path, db):
     finally:
         proc.kill()
         proc.wait()
+
+
+def live_documents(n: int) -> list[dict]:
+    """n small documents made of the bundled samples' paragraphs (two each, in changing pairs)."""
+    paragraphs = [
+        p.strip()
+        for path in sorted((SAMPLES / "text").glob("*.txt"))
+        for p in path.read_text(encoding="utf-8").split("\n\n")
+        if len(p.strip()) > 80
+    ]
+    m = len(paragraphs)
+    return [
+        {
+            "id": f"live-{i}",
+            "date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "text": paragraphs[i % m] + "\n\n" + paragraphs[(i * 7 + 3) % m],
+        }
+        for i in range(n)
+    ]
+
+
+def test_serving_while_ingesting(tmp_path, db):
+    """`polybius ingest` writes a few hundred documents into the store while the API is polled: every poll
+    succeeds and the counts only grow, up to what the ingest says it stored."""
+    path = tmp_path / "live.duckdb"
+    path.write_bytes(db.read_bytes())
+    docs = tmp_path / "live.jsonl"
+    docs.write_text("".join(json.dumps(d) + "\n" for d in live_documents(320)))
+    client = TestClient(create_app(path))
+    start = client.get("/api/summary").json()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "polybius", "ingest", str(docs), "--db", str(path), "--quiet"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: list[tuple[int, int]] = []
+    try:
+        while proc.poll() is None:
+            r = client.get("/api/summary")
+            assert r.status_code == 200, r.text
+            page = client.get("/api/events?limit=5&sort=-date")
+            assert page.status_code == 200, page.text
+            series = client.get("/api/series?interval=month")
+            assert series.status_code == 200, series.text
+            body = r.json()
+            seen.append((body["documents"], body["events"]))
+            assert page.json()["total"] >= body["events"]  # read after: never fewer
+            time.sleep(0.05)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    stored = re.search(r"ingested (\d+) documents \(\d+ sentences, (\d+) events\).* (\d+) with errors", err)
+    assert stored, err
+    assert int(stored.group(1)) + int(stored.group(3)) == 320 and int(stored.group(1)) > 300
+    end = client.get("/api/summary").json()
+    assert end["documents"] == start["documents"] + int(stored.group(1))
+    # (the ingest's event count can exceed the rows stored: two events with one id in a document are one row)
+    assert start["events"] < end["events"] <= start["events"] + int(stored.group(2))
+    assert seen == sorted(seen), "counts went down"
+    assert seen[-1] <= (end["documents"], end["events"])
+    assert len({d for d, _ in seen}) >= 3, f"no batch seen between start and end: {sorted(set(seen))}"

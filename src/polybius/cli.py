@@ -227,13 +227,11 @@ def report(err: DocumentError, quiet: bool) -> None:
 # -- commands ---------------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
-    con = connect(args.db)
-    try:
-        counts = ingest_into(
-            con, progress(items, not args.quiet), options_from(args), report=lambda e: report(e, args.quiet)
-        )
-    finally:
-        con.close()
+    # the store path, not a connection: each transaction opens and closes the store, so readers
+    # (polybius serve, polybius events) can read it while the ingest runs
+    counts = ingest_into(
+        args.db, progress(items, not args.quiet), options_from(args), report=lambda e: report(e, args.quiet)
+    )
     print(
         f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
         f"{args.db}; {counts.skipped} already stored; {counts.failed} with errors",

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -34,7 +36,7 @@ from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, headline_case, load_model
-from polybius.store import known_ids, write_results
+from polybius.store import known_ids, session, write_results
 from polybius.when import event_date
 from polybius.where import default_gazetteer, event_location
 
@@ -226,6 +228,7 @@ def run(
 
 
 WRITE_BATCH = 200  # documents per store transaction
+COMMIT_SECONDS = 2.0  # ... or fewer, when coding them took this long: readers see new events within seconds
 
 
 @dataclass
@@ -253,16 +256,22 @@ class IngestCounts:
 
 
 def ingest_into(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | str | Path,
     items: Iterable[Item],
     options: Options,
     coder: Coder | None = None,
     report: Callable[[DocumentError], None] | None = None,
 ) -> IngestCounts:
     """The whole path into the store: documents already stored are skipped before parsing, the rest are coded
-    and written in transactions of `WRITE_BATCH` documents; errors are reported and recorded."""
+    and written in transactions of `WRITE_BATCH` documents, or of what `COMMIT_SECONDS` brought; errors are
+    reported and recorded.
+
+    Given a store path instead of a connection, every transaction opens the store, writes and closes it
+    (waiting out a reader's lock): between transactions the file is free, so `polybius serve` and other
+    read-only processes read it while the ingest runs and see each batch as it commits."""
     counts = IngestCounts()
-    known = known_ids(con)
+    with writing(con) as c:
+        known = known_ids(c)
 
     def already(doc_id: str) -> bool:
         if doc_id in known:
@@ -274,8 +283,16 @@ def ingest_into(
     batch: list[DocumentResult] = []
     errors: list[DocumentError] = []
 
+    last_commit = time.monotonic()
+
     def flush() -> None:
-        written = write_results(con, batch, errors)
+        nonlocal last_commit
+        if batch or errors:
+            with writing(con) as c:
+                written = write_results(c, batch, errors)
+        else:
+            written = []
+        last_commit = time.monotonic()
         counts.documents += len(written)
         counts.sentences += sum(len(r.sentences) for r in written)
         counts.events += sum(len(r.events) for r in written)
@@ -290,7 +307,17 @@ def ingest_into(
             counts.failures.append(result)
         else:
             batch.append(result)
-        if len(batch) >= WRITE_BATCH:
+        if len(batch) >= WRITE_BATCH or (batch and time.monotonic() - last_commit >= COMMIT_SECONDS):
             flush()
     flush()
     return counts
+
+
+@contextmanager
+def writing(store: duckdb.DuckDBPyConnection | str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The connection itself, or one opened on the store path for the block (closed after it)."""
+    if isinstance(store, duckdb.DuckDBPyConnection):
+        yield store
+    else:
+        with session(store) as con:
+            yield con
