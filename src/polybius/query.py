@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from polybius.record import record_from_flat
 from polybius.store import EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -55,15 +59,47 @@ def _where(f: EventFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def event_rows(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter()) -> list[dict[str, Any]]:
-    """Flat rows (store columns), ordered by date, document, sentence."""
+EVENT_ORDER = "date NULLS LAST, doc_id, sentence_index, evidence_start, event_id"
+
+
+def event_sql(f: EventFilter = EventFilter(), columns: Sequence[str] = EVENT_COLUMNS) -> tuple[str, list[Any]]:
+    """The SELECT (and its parameters) of the events matching `f`, in the one order every reader uses: by
+    date, document, sentence. Exports wrap it in DuckDB COPY; readers stream it."""
     where, params = _where(f)
-    sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events{where} ORDER BY date NULLS LAST, doc_id, sentence_index, evidence_start, event_id"
+    sql = f"SELECT {', '.join(columns)} FROM events{where} ORDER BY {EVENT_ORDER}"
     if f.limit:
         sql += f" LIMIT {int(f.limit)}"
+    return sql, params
+
+
+def iter_event_rows(
+    con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), chunk: int = 2048
+) -> Iterator[dict[str, Any]]:
+    """The flat rows of `event_rows`, fetched `chunk` at a time: memory stays flat at any store size."""
+    sql, params = event_sql(f)
+    cur = con.cursor()  # its own cursor: the caller may query `con` while this runs
+    try:
+        cur.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(chunk):
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
+    finally:
+        cur.close()
+
+
+def event_rows(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter()) -> list[dict[str, Any]]:
+    """Flat rows (store columns), ordered by date, document, sentence."""
+    sql, params = event_sql(f)
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def event_frame(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter()) -> pd.DataFrame:
+    """The flat rows as a pandas DataFrame (DuckDB's types: nullable integers, datetime64 dates)."""
+    sql, params = event_sql(f)
+    return con.execute(sql, params).df()
 
 
 def to_record(row: dict[str, Any]) -> dict[str, Any]:
