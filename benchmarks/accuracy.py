@@ -22,7 +22,6 @@ Each part reads its file from the shared folder and is skipped, with a message, 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections import Counter, defaultdict
@@ -34,6 +33,17 @@ from spacy.tokens import Span, Token
 from polybius.clean import CleanError, clean
 from polybius.models import Document, DocumentResult, Event, RawDocument
 from polybius.pipeline import Coder, Options
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from splits import (  # noqa: E402
+    PARTS,
+    key,
+    read_classes,
+    read_conll,
+    read_ngec,
+    sentence_part,
+    story_part,
+)
 
 LABELS = ["0", "1", "2", "3", "4"]
 
@@ -62,7 +72,8 @@ def code_texts(coder: Coder, texts: list[str], batch: int = 64) -> list[Document
     out: list[DocumentResult] = []
     for i in range(0, len(texts), batch):
         docs = [
-            Document(id=f"d{i + j}", text=t, source="bench", kind="text") for j, t in enumerate(texts[i : i + batch])
+            Document(id=f"d{i + j}", text=t, source="bench", kind="text")
+            for j, t in enumerate(texts[i : i + batch])
         ]
         for r in coder.code(docs):
             if not isinstance(r, DocumentResult):
@@ -80,23 +91,9 @@ def f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def conflibert_classes(coder: Coder, path: Path, limit: int | None, min_conf: float) -> None:
-    rows = [ln.rstrip("\n").rsplit("\t", 1) for ln in path.read_text(encoding="utf-8").splitlines() if "\t" in ln]
-    rows = rows[:limit] if limit else rows
-    t0 = time.perf_counter()
-    results = code_texts(coder, [r[0] for r in rows])
-    secs = time.perf_counter() - t0
-    gold = [r[1].strip() for r in rows]
-    pred, pred_quad = [], []
-    for r in results:
-        ev = top_event(r.events, min_conf)
-        pred.append(penta(ev.cameo_root) if ev else "none")
-        pred_quad.append(penta(ev.cameo_root, sixteen_verbal=False) if ev else "none")
+def class_metrics(gold: list[str], pred: list[str], pred_quad: list[str]) -> dict[str, object]:
     confusion: Counter[tuple[str, str]] = Counter(zip(gold, pred, strict=True))
-    print(f"### ConfliBERT CAMEO classes ({len(rows)} sentences, {secs:.0f} s, min confidence {min_conf})\n")
-    print("| class | gold | predicted | precision | recall | F1 |")
-    print("|---|---|---|---|---|---|")
-    f1s = []
+    rows, f1s = [], []
     for lab in LABELS:
         tp = confusion[(lab, lab)]
         fp = sum(n for (g, p), n in confusion.items() if p == lab and g != lab)
@@ -104,40 +101,70 @@ def conflibert_classes(coder: Coder, path: Path, limit: int | None, min_conf: fl
         score = f1(tp, fp, fn)
         if lab != "0":
             f1s.append(score)
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        print(f"| {lab} | {tp + fn} | {tp + fp} | {prec:.2f} | {rec:.2f} | {score:.2f} |")
+        rows.append(
+            (
+                lab,
+                tp + fn,
+                tp + fp,
+                tp / (tp + fp) if tp + fp else 0.0,
+                tp / (tp + fn) if tp + fn else 0.0,
+                score,
+            )
+        )
     coded = sum(p != "none" for p in pred)
-    acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
-    coded_acc = sum(g == p for g, p in zip(gold, pred, strict=True) if p != "none") / max(coded, 1)
-    print(f"\nQuadClass macro-F1 (labels 1-4): **{sum(f1s) / 4:.3f}**; accuracy (5 labels): {acc:.3f}; "
-          f"coverage: {coded / len(gold):.3f}; accuracy where coded: {coded_acc:.3f}\n")  # fmt: skip
-    print(
-        "PentaClass (these labels) puts CAMEO 16 (reduce relations: expel, suspend aid, sanctions) in class 3;\n"
-        f"with CAMEO's QuadClass instead (16 in class 4), macro-F1 would be {macro_f1(gold, pred_quad):.3f}.\n"
-    )
-    print("confusion (rows gold, columns predicted):\n")
-    cols = [*LABELS, "none"]
-    print("| gold \\ pred | " + " | ".join(cols) + " |")
-    print("|---" * (len(cols) + 1) + "|")
-    for g in LABELS:
-        print(f"| {g} | " + " | ".join(str(confusion[(g, p)]) for p in cols) + " |")
+    n = max(len(gold), 1)
+    return {
+        "rows": rows,
+        "macro": sum(f1s) / 4,
+        "macro_quad": macro_f1(gold, pred_quad),
+        "acc": sum(g == p for g, p in zip(gold, pred, strict=True)) / n,
+        "coverage": coded / n,
+        "coded_acc": sum(g == p for g, p in zip(gold, pred, strict=True) if p != "none") / max(coded, 1),
+        "confusion": confusion,
+    }
+
+
+def conflibert_classes(
+    coder: Coder, path: Path, limit: int | None, min_conf: float
+) -> dict[str, dict[str, object]]:
+    rows = read_classes(path)
+    rows = rows[:limit] if limit else rows
+    t0 = time.perf_counter()
+    results = code_texts(coder, [r[0] for r in rows])
+    secs = time.perf_counter() - t0
+    by_part: dict[str, tuple[list[str], list[str], list[str]]] = {p: ([], [], []) for p in PARTS}
+    for (text, gold), r in zip(rows, results, strict=True):
+        ev = top_event(r.events, min_conf)
+        g, p, q = by_part[sentence_part(text)]
+        g.append(gold)
+        p.append(penta(ev.cameo_root) if ev else "none")
+        q.append(penta(ev.cameo_root, sixteen_verbal=False) if ev else "none")
+    metrics = {part: class_metrics(*by_part[part]) for part in PARTS}
+    print(f"### ConfliBERT CAMEO classes ({len(rows)} sentences, {secs:.0f} s, min confidence {min_conf})\n")
+    print("| part | sentences | QuadClass macro-F1 (labels 1-4) | macro-F1, 16 as material | accuracy (5 labels) "
+          "| coverage | accuracy where coded |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for part in PARTS:
+        m = metrics[part]
+        print(f"| {part} | {len(by_part[part][0])} | **{m['macro']:.3f}** | {m['macro_quad']:.3f} | {m['acc']:.3f} "
+              f"| {m['coverage']:.3f} | {m['coded_acc']:.3f} |")  # fmt: skip
     print()
-
-
-def read_conll(path: Path) -> list[list[tuple[str, str]]]:
-    sentences, cur = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if cur:
-                sentences.append(cur)
-            cur = []
-            continue
-        token, _, tag = line.rpartition(" ")
-        cur.append((token, tag))
-    if cur:
-        sentences.append(cur)
-    return sentences
+    for part in PARTS:
+        m = metrics[part]
+        print(f"{part} part, per class:\n")
+        print("| class | gold | predicted | precision | recall | F1 |")
+        print("|---|---|---|---|---|---|")
+        for lab, ngold, npred, prec, rec, score in m["rows"]:  # type: ignore[attr-defined]
+            print(f"| {lab} | {ngold} | {npred} | {prec:.2f} | {rec:.2f} | {score:.2f} |")
+        print(f"\n{part} part, confusion (rows gold, columns predicted):\n")
+        cols = [*LABELS, "none"]
+        print("| gold \\ pred | " + " | ".join(cols) + " |")
+        print("|---" * (len(cols) + 1) + "|")
+        confusion = m["confusion"]
+        for g in LABELS:
+            print(f"| {g} | " + " | ".join(str(confusion[(g, p)]) for p in cols) + " |")  # type: ignore[index]
+        print()
+    return metrics
 
 
 NO_SPACE_BEFORE = frozenset({".", ",", ")", "%", ":", ";", "”", "!", "?"})
@@ -198,18 +225,26 @@ def span_head(span: Span) -> Token:
     return next((t for t in span if t.pos_ in ("NOUN", "PROPN", "ADJ")), root)
 
 
-def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
+def conflibert_spans(
+    coder: Coder, path: Path, limit: int | None, classes: dict[str, str], min_conf: float
+) -> None:
+    """Span hits per part, and the (source, target, class) triple F1 where the sentence is also in the class file:
+    a coded event is a right triple when its source overlaps a gold source span, its target a gold target span
+    (or it has none where the sentence marks none) and its root's PentaClass is the sentence's label. Each
+    sentence has one gold triple (its labelled event); precision is over all events coded in those sentences."""
     from polybius.actors.resolve import DocContext, find_mentions
 
     sentences = read_conll(path)
     sentences = sentences[:limit] if limit else sentences
     prepared = [spans(s) for s in sentences]
     results = code_texts(coder, [t for t, _ in prepared])
-    hits: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    resolved: Counter[str] = Counter()
+    hits: Counter[tuple[str, str]] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
+    resolved: Counter[tuple[str, str]] = Counter()
+    triple: dict[str, Counter[str]] = {p: Counter() for p in PARTS}
     resolver = coder.extractor.resolver
     for (text, gold), result in zip(prepared, results, strict=True):
+        part = sentence_part(text)
         parsed = coder.nlp(text)
         sent = parsed[:]
         mentions = find_mentions(resolver.kb, sent)
@@ -217,25 +252,65 @@ def conflibert_spans(coder: Coder, path: Path, limit: int | None) -> None:
         resolver.observe(sent, mentions, ctx)  # as the pipeline does before it resolves arguments
         for kind, side in (("S", "source"), ("T", "target")):
             for span in gold.get(kind, []):
-                totals[kind] += 1
-                if any(overlaps(span, ((a := getattr(e, side)) and a.start, a and a.end)) for e in result.events):
-                    hits[kind] += 1
+                totals[part, kind] += 1
+                if any(
+                    overlaps(span, ((a := getattr(e, side)) and a.start, a and a.end)) for e in result.events
+                ):
+                    hits[part, kind] += 1
                 cspan = parsed.char_span(span[0], span[1], alignment_mode="expand")
                 if cspan is not None:
                     actor = resolver.resolve(span_head(cspan), ctx, mentions)
                     if actor is not None and actor.country:
-                        resolved[kind] += 1
+                        resolved[part, kind] += 1
+        label = classes.get(key(text))
+        if label is None or not gold.get("S"):
+            continue
+        events = [e for e in result.events if e.confidence >= min_conf]
+        right = [e for e in events if is_right_triple(e, gold, label)]
+        triple[part]["gold"] += 1
+        triple[part]["predicted"] += len(events)
+        triple[part]["right_events"] += len(right)
+        triple[part]["found"] += bool(right)
     print(f"### ConfliBERT source/target spans ({len(sentences)} sentences)\n")
-    print("| span | gold spans | hit by a coded event | resolved to country/IGO/NGO |")
-    print("|---|---|---|---|")
-    for kind, label in (("S", "source"), ("T", "target")):
-        n = totals[kind]
-        print(f"| {label} | {n} | {hits[kind] / n:.3f} | {resolved[kind] / n:.3f} |")
-    both = totals["S"] + totals["T"]
-    print(f"| both | {both} | {(hits['S'] + hits['T']) / both:.3f} | {(resolved['S'] + resolved['T']) / both:.3f} |\n")
+    print("| part | span | gold spans | hit by a coded event | resolved to country/IGO/NGO |")
+    print("|---|---|---|---|---|")
+    for part in PARTS:
+        for kind, label in (("S", "source"), ("T", "target")):
+            n = totals[part, kind]
+            print(
+                f"| {part} | {label} | {n} | {hits[part, kind] / max(n, 1):.3f} | {resolved[part, kind] / max(n, 1):.3f} |"
+            )
+        both = totals[part, "S"] + totals[part, "T"]
+        h = hits[part, "S"] + hits[part, "T"]
+        r = resolved[part, "S"] + resolved[part, "T"]
+        print(f"| {part} | both | {both} | **{h / max(both, 1):.3f}** | {r / max(both, 1):.3f} |")
+    print("\n(source, target, PentaClass) triples, sentences in both ConfliBERT files:\n")
+    print("| part | sentences | events | precision | recall | triple F1 |")
+    print("|---|---|---|---|---|---|")
+    for part in PARTS:
+        c = triple[part]
+        prec = c["right_events"] / max(c["predicted"], 1)
+        rec = c["found"] / max(c["gold"], 1)
+        score = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        print(f"| {part} | {c['gold']} | {c['predicted']} | {prec:.3f} | {rec:.3f} | **{score:.3f}** |")
+    print()
 
 
-def code_articles(coder: Coder, rows: list[dict[str, str]], with_title: bool, batch: int = 32) -> list[list[Event]]:
+def is_right_triple(ev: Event, gold: dict[str, list[tuple[int, int]]], label: str) -> bool:
+    if penta(ev.cameo_root) != label:
+        return False
+    src = ev.source
+    if not any(overlaps(span, (src.start, src.end)) for span in gold.get("S", [])):
+        return False
+    tgt = ev.target
+    if not gold.get("T"):
+        return tgt is None
+    return tgt is not None and any(overlaps(span, (tgt.start, tgt.end)) for span in gold["T"])
+
+
+def code_articles(
+    coder: Coder, rows: list[dict[str, str]], with_title: bool, batch: int = 32
+) -> list[list[Event]]:
     """The events of each story as an article: prompt (headline, dateline) and text, cleaned as `polybius code`
     cleans them; a story cleaning rejects (a few are only URLs, or not English) has no events."""
     out: list[list[Event]] = []
@@ -258,8 +333,10 @@ def code_articles(coder: Coder, rows: list[dict[str, str]], with_title: bool, ba
 
 
 def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float, with_title: bool) -> None:
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    """Per part and type: the share of stories whose label is among the coded PLOVER types (any), and whose
+    label is the type of the story's top event (top-1: the most confident event with a PLOVER type, the
+    earliest sentence first among equals)."""
+    rows = read_ngec(path)
     if limit:
         # keep every type represented: the first `limit` stories of each type, in file order
         per: Counter[str] = Counter()
@@ -272,24 +349,48 @@ def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float, with_titl
     t0 = time.perf_counter()
     results = code_articles(coder, rows, with_title)
     secs = time.perf_counter() - t0
-    found: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    coded_any = 0
+    found: Counter[tuple[str, str]] = Counter()
+    top1: Counter[tuple[str, str]] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
+    coded_any: Counter[str] = Counter()
+    labels: set[str] = set()
     for row, events in zip(rows, results, strict=True):
+        part = story_part(row)
         label = row["label"].strip().upper()
-        totals[label] += 1
-        types = {e.plover_type for e in events if e.confidence >= min_conf}
-        coded_any += bool(types)
-        found[label] += label in types
+        labels.add(label)
+        totals[part, label] += 1
+        typed = [e for e in events if e.confidence >= min_conf and e.plover_type]
+        coded_any[part] += bool(typed)
+        found[part, label] += label in {e.plover_type for e in typed}
+        if typed:
+            top = max(typed, key=lambda e: (e.confidence, -e.sentence_index))
+            top1[part, label] += top.plover_type == label
     what = "headline, dateline and text; headline coded" if with_title else "text only"
     print(f"### NGEC synthetic stories ({len(rows)} stories, {what}, {secs:.0f} s)\n")
-    print("| PLOVER type | stories | label among coded types |")
-    print("|---|---|---|")
-    for label in sorted(totals):
-        print(f"| {label} | {totals[label]} | {found[label] / totals[label]:.2f} |")
-    macro = sum(found[k] / totals[k] for k in totals) / len(totals)
-    micro = sum(found.values()) / sum(totals.values())
-    print(f"\nrecall: macro over types **{macro:.3f}**, micro {micro:.3f}; stories with any event {coded_any / len(rows):.3f}\n")
+    print("| PLOVER type | " + " | ".join(f"{p} stories | {p} any | {p} top-1" for p in PARTS) + " |")
+    print("|---" * (1 + 3 * len(PARTS)) + "|")
+    for label in sorted(labels):
+        cells = []
+        for p in PARTS:
+            n = totals[p, label]
+            cells.append(f"{n} | {found[p, label] / max(n, 1):.2f} | {top1[p, label] / max(n, 1):.2f}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print()
+    print(
+        "| part | stories | type any: macro | micro | type top-1: macro | micro | stories with a typed event |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for p in PARTS:
+        n = sum(totals[p, lab] for lab in labels)
+        types = [lab for lab in labels if totals[p, lab]]
+        macro = sum(found[p, lab] / totals[p, lab] for lab in types) / max(len(types), 1)
+        macro1 = sum(top1[p, lab] / totals[p, lab] for lab in types) / max(len(types), 1)
+        micro = sum(found[p, lab] for lab in types) / max(n, 1)
+        micro1 = sum(top1[p, lab] for lab in types) / max(n, 1)
+        print(
+            f"| {p} | {n} | **{macro:.3f}** | {micro:.3f} | **{macro1:.3f}** | {micro1:.3f} | {coded_any[p] / max(n, 1):.3f} |"
+        )
+    print()
 
 
 def main() -> int:
@@ -298,7 +399,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="at most N sentences (NGEC: N stories per type)")
     ap.add_argument("--min-confidence", type=float, default=0.0)
     ap.add_argument("--only", choices=("classes", "spans", "ngec"), action="append")
-    ap.add_argument("--no-title", action="store_true", help="NGEC: code the story text alone, without headline")
+    ap.add_argument(
+        "--no-title", action="store_true", help="NGEC: code the story text alone, without headline"
+    )
     args = ap.parse_args()
     shared = Path(args.shared)
     coder = Coder(Options())
@@ -316,7 +419,12 @@ def main() -> int:
         if part == "classes":
             conflibert_classes(coder, path, args.limit, args.min_confidence)
         elif part == "spans":
-            conflibert_spans(coder, path, args.limit)
+            classes = (
+                {key(t): lab for t, lab in read_classes(files["classes"])}
+                if files["classes"].exists()
+                else {}
+            )
+            conflibert_spans(coder, path, args.limit, classes, args.min_confidence)
         else:
             ngec(coder, path, args.limit, args.min_confidence, with_title=not args.no_title)
     return 0

@@ -172,7 +172,7 @@ def resolve_span(coder):
         # regions as countries
         ("Ebola spread across West Africa.", "West Africa", "WAF"),
         ("The plan angered European allies.", "European allies", "EUR"),
-        ("The US has strengthened its forces in the Gulf states.", "the Gulf states", "PGS"),
+        ("Britain moved two more warships to the Gulf states.", "the Gulf states", "PGS"),
         ("The Southeast Asian nations pledged support.", "The Southeast Asian nations", "SEA"),
         ("Western diplomats criticised the vote.", "Western diplomats", "WSTGOV"),
         # generic heads whose modifiers or owners name the country
@@ -193,7 +193,7 @@ def resolve_span(coder):
         # organisations named after their place, people at an organisation or living somewhere
         ("The California Farm Bureau Federation criticized the rule.", "The California Farm Bureau Federation", "USA"),
         ("Workers at Gazprom went on strike.", "Workers at Gazprom", "RUSLAB"),
-        ("Germany accepts 1,500 people now living in Greek refugee camps.", "1,500 people", "GRCCVL"),
+        ("Canada will take 900 people now housed in Greek island camps.", "900 people", "GRCCVL"),
         # a name of three words or more, in lower case
         ("Sudan refused to cooperate with the international criminal court.", "the international criminal court",
          "IGOJUDICC"),
@@ -274,8 +274,8 @@ def test_ambiguous_division_names_give_no_country(resolve_span):
 @pytest.mark.parametrize(
     "sentence, word, code",
     [
-        ("Vladimir Putin said his country will not lift the ban.", "country", "RUS"),
-        ("Vladimir Putin said his government will not lift the ban.", "government", "RUSGOV"),
+        ("Vladimir Putin told reporters his country would keep the embargo.", "country", "RUS"),
+        ("Vladimir Putin told reporters his government would keep the embargo.", "government", "RUSGOV"),
         ("Russia said its troops had crossed the border.", "troops", "RUSMIL"),
         ("Hamas said its fighters had crossed the border.", "fighters", "PSEREBHAM"),
         ("Barack Obama met his Iranian counterpart.", "counterpart", "IRN"),  # its own country wins

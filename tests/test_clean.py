@@ -46,7 +46,7 @@ def test_share_lines_inside_body_removed():
 def test_sentence_starting_with_related_is_kept():
     body = (
         BODY
-        + "\n\nRelated talks between the two sides are expected to resume in Geneva next month, officials said."
+        + "\n\nRelated talks between both delegations should resume in Geneva next month, officials said."
     )
     doc = clean(raw(body))
     assert "Geneva" in doc.text

@@ -265,14 +265,14 @@ def test_a_place_in_the_actors_own_country_is_where_not_whom(coder):
 def test_target_from_the_predicates_phrase_when_no_slot_names_one(coder):
     """TABARI's and PETRARCH's rule: no slot names the target, the first actor in the verb's phrase is it."""
     # inside the complement of the act
-    assert coded(coder, "Japan is considering sending aid to North Korea.") == {("JPN", "PRK", "014")}
+    assert coded(coder, "Japan was considering sending aid to North Korea.") == {("JPN", "PRK", "014")}
     assert ("ISR", "PSE", "154") in coded(coder, "Israel mobilized the army for a ground assault against Gaza.")
     # the object of the controlling verb
     got = coded(coder, "The Afghan president ordered Pakistani newspapers to suspend publication.")
     assert ("AFGGOV", "PAKMED", "160") in got
     # what the act moves is no target ("200 troops"), nor is the source's own country ("Turkey's incursion")
-    assert ("USAMIL", "SYR", "154") in coded(coder, "The US military sent 200 troops in Syria.")
-    got = coded(coder, "Turkish President Erdogan agreed to a ceasefire halting Turkey's incursion into Syria.")
+    assert ("USAMIL", "SYR", "154") in coded(coder, "The US military sent 450 more soldiers in Syria.")
+    got = coded(coder, "President Erdogan agreed to a truce halting Turkey's offensive into Syria.")
     assert {t for _, t, _ in got} == {"SYR"}
     # people and bodies acted on are targets; things are not, nor what aid and force posture move
     assert coded(coder, "The Vietnamese authorities have outlawed opposition parties.") == {("VNMGOV", "VNMOPP", "1722")}
@@ -284,7 +284,7 @@ def test_target_from_the_predicates_phrase_when_no_slot_names_one(coder):
     assert coded(coder, "Germany earmarked 1.5 million euros in emergency aid to help Haiti cope.") == {
         ("DEU", "HTI", "070")
     }
-    assert {c for _, _, c in coded(coder, "Seoul is considering sending aid to help North Korea cope.")} == {"014"}
+    assert {c for _, _, c in coded(coder, "Seoul is considering sending aid to help the North Korean people cope.")} == {"014"}
     assert ("FRA", "SAU", "090") in coded(coder, "France has sent experts to Saudi Arabia to investigate the attacks.")
     # two IGO bodies are not one country
     got = coded(coder, "The UN peacekeeping chief expressed concern to the U.N. Security Council.")
@@ -292,7 +292,7 @@ def test_target_from_the_predicates_phrase_when_no_slot_names_one(coder):
     # other predications are not the phrase: a reported clause, an adverbial clause
     assert coded(coder, "Egypt expressed concern after Israel attacked Lebanon.") >= {("EGY", None, "012")}
     # the fallback is marked, so that confidence can weigh it
-    (ev,) = code_text(coder, "Japan is considering sending aid to North Korea.").events
+    (ev,) = code_text(coder, "Japan was considering sending aid to North Korea.").events
     assert ev.extra["features"]["target_from_phrase"] == 1.0
 
 
@@ -354,32 +354,32 @@ def test_paragraphs_never_run_together(syntax_coder):
 
 
 def test_weapon_subject_gives_its_user_as_source(coder):
-    got = coded(coder, "The missiles fired by the Israeli military struck an arms depot of the Syrian army.")
+    got = coded(coder, "Shells fired by the Israeli military struck a fuel depot of the Syrian army.")
     assert ("ISRMIL", "SYR", "190") in got
 
 
 def test_document_speaks_for_who_issued_it(coder):
-    assert ("NGOHRIAMN", "NGAMIL", "112") in coded(
-        coder, "Amnesty International put out a report accusing the Nigerian army of failing to respond."
+    assert ("NGOHRIAMN", "KENCOP", "1122") in coded(
+        coder, "Amnesty International put out a study accusing the Kenyan police of torture."
     )
-    assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report called for sanctions against China.")
+    assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report on Monday called for sanctions against China.")
 
 
 def test_responsible_for_an_event_noun_is_its_source(coder):
-    assert ("GBR", "GBRCVL", "190") in coded(coder, "Britain was responsible for the killing of 24 civilians.")
+    assert ("FRA", "FRACVL", "190") in coded(coder, "France was responsible for the killing of 17 civilians in the raid.")
     # civilians in front of an event noun are not its agents
     assert not any(s == "CVL" for s, _, _ in coded(coder, "The LRA is responsible for child abductions."))
 
 
 def test_actors_sharing_a_code_are_separate_events(coder):
-    got = code_text(coder, "The White House and the US State Department declined to comment.").events
-    assert sorted(e.source.text for e in got) == ["The White House", "the US State Department"]
+    got = code_text(coder, "The White House and the State Department declined to comment on the leak.").events
+    assert sorted(e.source.text for e in got) == ["The White House", "the State Department"]
     assert {e.cameo for e in got} == {"011"}
 
 
 def test_let_free_and_returning_things(coder):
     assert ("YEM", "YEMOPP", "0841") in coded(coder, "Yemen let free activists.")
-    assert ("USAGOV", "COD", "0842") in coded(coder, "The US authorities returned the wild monkeys to Congo.")
+    assert ("USAGOV", "COD", "0842") in coded(coder, "American authorities returned the smuggled chimpanzees to Congo.")
     assert coded(coder, "Israel returned fire.") == set()  # fire is no property
 
 
@@ -389,7 +389,7 @@ def test_torture_implies_state_agents(coder):
 
 
 def test_a_known_name_inside_another_persons_name_is_not_that_person(coder):
-    got = coded(coder, "Gul Rahman was tortured and killed in a secret CIA prison in Afghanistan.")
+    got = coded(coder, "Gul Rahman died after being tortured in a secret CIA jail in Afghanistan.")
     assert all(t != "TURGOV" for _, t, _ in got)
     assert ("RUSGOV", "TURGOV", "040") in coded(coder, "Putin met Abdullah Gul.")
 
@@ -413,7 +413,7 @@ def test_a_headline_bare_participle_is_a_passive(coder):
     headline = [e for e in result.events if e.sentence_index == 0]
     assert [(e.source.code, e.cameo, e.source.text) for e in headline] == [("JAMGOV", "1721", "")]
     # in body text the same shape keeps its active reading
-    assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report called for sanctions against China.")
+    assert ("USA", "CHN", "020") in coded(coder, "A U.S. congressional report on Monday called for sanctions against China.")
 
 
 def test_headline_comma_lists_are_coordinated_subjects(coder):
@@ -429,6 +429,6 @@ def test_headline_comma_lists_are_coordinated_subjects(coder):
 
 
 def test_faith_communities_take_cameo_religion_codes(coder):
-    assert ("IMGINSISL", "CHR", "0841") in coded(coder, "The Islamic State group released at least 19 Christians.")
+    assert ("IMGINSISL", "CHR", "0841") in coded(coder, "The Islamic State group freed at least 12 Christians on Tuesday.")
     assert ("FRAGOV", "FRAREL", "139") in coded(coder, "French President Emmanuel Macron issued an ultimatum to Muslim leaders.")
 

@@ -384,23 +384,23 @@ def test_bad_company_row_is_reported(tmp_path: Path) -> None:
     ("sentence", "phrase", "code", "when"),
     [
         (
-            "Chinese regulators have launched an investigation into Alibaba Group.",
+            "Chinese regulators opened a formal inquiry into Alibaba Group.",
             "Alibaba Group",
             "CHNBUS",
             None,
         ),
         (
-            "The ministry refused a request from The New York Times.",
+            "The embassy turned down a request from The New York Times.",
             "a request from The New York Times",
             "USAMED",
             None,
         ),
         ("The Deutsche Bank's mission expressed optimism.", "The Deutsche Bank's mission", "DEUBUS", None),
-        ("IAG chief Willie Walsh says they are pessimistic.", "IAG chief Willie Walsh", "GBRBUS", None),
+        ("IAG chief Willie Walsh sounded gloomy about summer bookings.", "IAG chief Willie Walsh", "GBRBUS", None),
         ("The U.S. Treasury removed the sanctions on Rusal.", "Rusal", "RUSBUS", None),
-        ("Sen. Mitch McConnell says that he is pessimistic.", "Sen. Mitch McConnell", "USALEG", None),
+        ("Sen. Mitch McConnell told reporters he expects a long debate.", "Sen. Mitch McConnell", "USALEG", None),
         ("UN diplomats said they hoped that Gambari would be in Myanmar.", "Gambari", "IGOUNO", "2007-10-15"),
-        ("A car bomb killed another ethnic Chechen.", "another ethnic Chechen", "RUS", None),
+        ("A sniper shot a Chechen volunteer near the front.", "a Chechen volunteer", "RUS", None),
         ("Thousands of Rohingya refugees crossed the border.", "Rohingya refugees", "MMRREF", None),
     ],
 )

@@ -16,8 +16,8 @@ def is_name(phrase: str) -> bool:
     [
         ("Rebels In Niger Announce Suspension Of Attacks", "Rebels in Niger announce suspension of attacks"),
         (
-            "Saint Vincent and the Grenadines Convenes Grand Jury",
-            "Saint Vincent and the Grenadines convenes grand jury",
+            "Saint Vincent and the Grenadines Opens Fishing Season",
+            "Saint Vincent and the Grenadines opens fishing season",
         ),
         ("Senegal Leader Criticizes Uzbekistan's Response", "Senegal leader criticizes Uzbekistan's response"),
         ("UN And NATO Send McDonald Aid", "UN and NATO send McDonald aid"),  # capitals, inner capitals stay
@@ -31,5 +31,5 @@ def test_title_case_headline_in_sentence_case(title, expected):
 
 
 def test_headline_in_sentence_case_is_left_alone():
-    title = "Police respond with force to rioters in the Capital of Niger"
+    title = "Police clash with angry rioters near the Capital of Niger"
     assert headline_case(title, is_name) == title
