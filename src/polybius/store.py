@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,11 @@ CREATE TABLE IF NOT EXISTS watched_files (
     mtime_ns BIGINT,
     sha1 VARCHAR,
     coded_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS imported_shards (   -- tasks of a distributed run already imported (distributed.py)
+    task_id VARCHAR PRIMARY KEY,
+    folder VARCHAR,
+    imported_at TIMESTAMP
 );
 CREATE INDEX IF NOT EXISTS events_date ON events (date);
 CREATE INDEX IF NOT EXISTS events_source ON events (source_country, source_code);
@@ -353,3 +359,78 @@ def record_file(con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: 
              sha1 = excluded.sha1, coded_at = excluded.coded_at""",
         [path, size, mtime_ns, sha1, _now()],
     )
+
+
+# -- shards of a distributed run (distributed.py) ------------------------------------------------------------
+NOT_SHARDED = ("meta", "imported_shards")
+
+
+@dataclass
+class ShardCounts:
+    documents: int = 0
+    sentences: int = 0
+    events: int = 0
+
+
+def shard_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables a batch writes, documents first: what a worker's shard holds."""
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main' ORDER BY table_name").fetchall()]
+    return sorted((n for n in names if n not in NOT_SHARDED), key=lambda n: n != "documents")
+
+
+def imported_tasks(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT task_id FROM imported_shards").fetchall()}
+
+
+def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: str) -> ShardCounts:
+    """Import one task's Parquet shards (`TABLE.parquet` files) in one transaction, idempotently: documents
+    the store already holds are skipped with their sentences and events, rows keep the shard's order, errors
+    are upserted as in `write_batch`, and the task is recorded so a second import does nothing."""
+    if con.execute("SELECT 1 FROM imported_shards WHERE task_id = ?", [task_id]).fetchone():
+        return ShardCounts()
+    folder = Path(folder)
+    files = {f.stem: str(f).replace("'", "''") for f in folder.glob("*.parquet")}
+    if "documents" not in files:
+        raise StoreError(f"{folder}: not a shard folder (no documents.parquet)")
+    tables = set(shard_tables(con))
+    unknown = sorted(set(files) - tables)
+    if unknown:
+        raise StoreError(f"{folder}: shard tables this store does not have: {', '.join(unknown)}")
+    counts = ShardCounts()
+
+    def scan(table: str) -> str:
+        return f"read_parquet('{files[table]}', file_row_number = true)"
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _polybius_new_ids AS SELECT DISTINCT id FROM {scan('documents')} "
+            "WHERE id NOT IN (SELECT id FROM documents)"
+        )
+        for table in sorted(files, key=lambda n: n != "documents"):
+            columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan(table)}").fetchall()}
+            where = ""
+            if table == "documents":
+                where = "WHERE id IN (SELECT id FROM _polybius_new_ids)"
+            elif "doc_id" in columns and table != "errors":
+                where = "WHERE doc_id IN (SELECT id FROM _polybius_new_ids)"
+            conflict = "ON CONFLICT DO NOTHING" if table != "documents" else ""
+            if table == "errors":
+                conflict = "ON CONFLICT (source, reason) DO UPDATE SET seen_at = excluded.seen_at"
+            row = con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (file_row_number) FROM {scan(table)} {where} "
+                f"ORDER BY file_row_number {conflict}"
+            ).fetchone()
+            n = int(row[0]) if row else 0
+            if table in ("documents", "sentences", "events"):
+                setattr(counts, table, n)
+        con.execute(
+            "INSERT INTO imported_shards VALUES (?, ?, ?)",
+            [task_id, str(folder), datetime.now(UTC).replace(tzinfo=None)],
+        )
+        con.execute("DROP TABLE _polybius_new_ids")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return counts

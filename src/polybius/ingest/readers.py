@@ -99,8 +99,9 @@ def sniff_kind(text: str) -> str:
     return "text"
 
 
-def read_bytes(data: bytes, source: str, kind: str = "auto") -> Iterator[Item]:
-    """Turn the bytes of one file (or stdin) into documents."""
+def read_bytes(data: bytes, source: str, kind: str = "auto", first_line: int = 1) -> Iterator[Item]:
+    """Turn the bytes of one file (or stdin) into documents. `first_line`: the line number of the first line
+    of `data` when it is a slice of a JSON lines file (the distributed runner cuts big files at line ends)."""
     if kind not in KINDS:
         raise ValueError(f"unknown input kind {kind!r}; choose one of {', '.join(KINDS)}")
     if not data.strip():
@@ -118,13 +119,13 @@ def read_bytes(data: bytes, source: str, kind: str = "auto") -> Iterator[Item]:
         by_extension = EXTENSIONS.get(Path(source).suffix.lower())
         kind = by_extension if by_extension in ("html", "jsonl") else sniff_kind(text)
     if kind == "jsonl":
-        yield from read_jsonl(text, source)
+        yield from read_jsonl(text, source, first_line)
     else:
         yield RawDocument(id=content_id(data), kind=kind, content=text, source=source)
 
 
-def read_jsonl(text: str, source: str) -> Iterator[Item]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+def read_jsonl(text: str, source: str, first_line: int = 1) -> Iterator[Item]:
+    for lineno, line in enumerate(text.splitlines(), start=first_line):
         if not line.strip():
             continue
         where = f"{source}:{lineno}"
