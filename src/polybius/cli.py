@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from polybius import __version__
 from polybius.bench import petrarch as petrarch_bench
+from polybius.cli_cluster import add_cluster_options, cmd_ingest_cluster, wants_cluster
 from polybius.cli_stream import add_commands as add_stream_commands
 from polybius.cli_stream import add_fetch_options, fetcher_from
 from polybius.events.petrarch_verbs import dictionary_folder
@@ -226,6 +227,8 @@ def report(err: DocumentError, quiet: bool) -> None:
 
 # -- commands ---------------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    if wants_cluster(args):
+        return cmd_ingest_cluster(args, options_from(args), lambda e: report(e, args.quiet))
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
     # the store path, not a connection: each transaction opens and closes the store, so readers
     # (polybius serve, polybius events) can read it while the ingest runs
@@ -435,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     add_coding_options(p)
     add_fetch_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(

@@ -38,7 +38,7 @@ from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 from polybius.ingest import discover, read_bytes
 from polybius.ingest.readers import EXTENSIONS
 from polybius.models import DocumentError, DocumentResult
-from polybius.pipeline import Coder, Options, run
+from polybius.pipeline import Coder, IngestCounts, Options, run
 from polybius.store import connect, import_shard, imported_tasks, known_ids, shard_tables, write_batch
 
 DEFAULT_TASK_BYTES = 32 * 2**20  # about 10k news articles of JSON lines: minutes of work, a few MB of shards
@@ -120,12 +120,15 @@ def plan(paths: Sequence[str], kind: str = "auto", task_bytes: int = DEFAULT_TAS
     salt = options_key(options, kind)
     pieces: list[tuple[Piece, int, int]] = []  # piece, its size, the file's mtime
     errors: list[DocumentError] = []
+    for spec in paths:
+        if "://" in spec:
+            raise DistributedError(f"{spec}: pages are fetched by a local ingest, not on a cluster")
+        if spec == "-":
+            raise DistributedError("standard input cannot be spread over a cluster: give files or folders")
     for path in discover(paths):
         if isinstance(path, DocumentError):
             errors.append(path)
             continue
-        if path == "-":
-            raise DistributedError("standard input cannot be spread over a cluster: give files or folders")
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -296,16 +299,11 @@ def write_shards(
 
 # -- on the client ----------------------------------------------------------------------------------------
 @dataclass
-class IngestCounts:
-    """What was stored by this run (every count is read back from the import), and what was skipped."""
+class ClusterCounts(IngestCounts):
+    """What a distributed ingest stored (every count read back from the import), and what became of the tasks."""
 
-    documents: int = 0
-    sentences: int = 0
-    events: int = 0
-    errors: int = 0
-    skipped: int = 0
     tasks: int = 0
-    tasks_done_before: int = 0  # finished by an earlier run (resumed from the manifest)
+    tasks_done_before: int = 0  # coded by an earlier run (resumed from the manifest)
     tasks_failed: int = 0
 
 
@@ -368,21 +366,22 @@ def ingest(
     shards: str | Path | None = None,
     report: Callable[[DocumentError], None] = lambda e: None,
     on_task: Callable[[TaskSummary], None] = lambda s: None,
-) -> IngestCounts:
+    planned: Plan | None = None,
+) -> ClusterCounts:
     """Plan, code on the cluster behind `client`, import into the store at `db`. Errors are passed to
-    `report` as they are found; finished tasks to `on_task`."""
-    the_plan = plan(paths, kind, task_bytes, options)
+    `report` as they are found; finished tasks to `on_task`. `planned`: the plan, when made beforehand."""
+    the_plan = planned or plan(paths, kind, task_bytes, options)
     root = shard_folder(db, shards)
     root.mkdir(parents=True, exist_ok=True)
     salt = options_key(options, kind)
-    counts = IngestCounts(tasks=len(the_plan.tasks))
+    counts = ClusterCounts(tasks=len(the_plan.tasks))
     con = connect(db)
     try:
         for err in the_plan.errors:
             report(err)
         if the_plan.errors:
             write_batch(con, [], the_plan.errors)
-            counts.errors += len(the_plan.errors)
+            counts.failures += the_plan.errors
         imported = imported_tasks(con)
         state = {t.id: "imported" if t.id in imported else "pending" for t in the_plan.tasks}
         done_before = {t.id for t in the_plan.tasks if (root / t.id / DONE).exists()}
@@ -415,18 +414,19 @@ def ingest(
                     for err in failed:
                         report(err)
                     write_batch(con, [], failed)
-                    counts.errors += len(failed)
+                    counts.failures += failed
                     state[t.id] = "failed"
                     continue
             else:
                 summary = TaskSummary(**json.loads((root / t.id / DONE).read_text(encoding="utf-8"))["summary"])
-            for source, reason, doc_id in summary.errors:
-                report(DocumentError(source, reason, doc_id))
+            task_errors = [DocumentError(source, reason, doc_id) for source, reason, doc_id in summary.errors]
+            for err in task_errors:
+                report(err)
             got = import_shard(con, root / t.id, t.id)
             counts.documents += got.documents
             counts.sentences += got.sentences
             counts.events += got.events
-            counts.errors += len(summary.errors)
+            counts.failures += task_errors
             counts.skipped += summary.skipped + (summary.documents - got.documents)
             state[t.id] = "imported"
             on_task(summary)

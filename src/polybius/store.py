@@ -414,7 +414,8 @@ def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: st
                 where = "WHERE id IN (SELECT id FROM _polybius_new_ids)"
             elif "doc_id" in columns and table != "errors":
                 where = "WHERE doc_id IN (SELECT id FROM _polybius_new_ids)"
-            conflict = "ON CONFLICT DO NOTHING" if table != "documents" else ""
+            # rows of new documents cannot conflict (and ON CONFLICT would lose the shard's order)
+            conflict = "" if where else "ON CONFLICT DO NOTHING"
             if table == "errors":
                 conflict = "ON CONFLICT (source, reason) DO UPDATE SET seen_at = excluded.seen_at"
             row = con.execute(
