@@ -11,7 +11,8 @@ store. What makes them exactly-once across restarts lives in the store too:
   once it has stopped changing for `settle` seconds; a file seen before with the same content is skipped,
   a changed one is read again (its documents keep content ids, so only new documents are coded).
 
-The store is opened for each cycle and closed between cycles, so readers (`polybius serve`) get their turn.
+The store is opened only for short sessions (feed state, each written batch, file state) and closed between
+them, so readers (`polybius serve`) get their turn while a poll or a folder is being coded.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from polybius.ingest.readers import EXTENSIONS, read_paths
 from polybius.models import DocumentError, RawDocument
 from polybius.pipeline import Coder, IngestCounts, Options, ingest_into
 from polybius.store import (
-    connect,
     feed_state,
     file_state,
     known_ids,
@@ -38,6 +38,7 @@ from polybius.store import (
     record_feed,
     record_file,
     record_pages,
+    session,
 )
 
 Item = RawDocument | DocumentError
@@ -87,12 +88,11 @@ def poll_feeds(
     """Poll each feed once, fetch its new article pages, code and store them. A failing feed is recorded
     (`feeds.last_error`) and the others go on; a failing page is an error of that page."""
     result = PollResult()
-    con = connect(db)
-    try:
+    pages: list[tuple[str, str, str]] = []  # (url, feed, doc_id) of the pages to fetch in this poll
+    listed: list[FeedEntry] = []
+    with session(db) as con:  # first the feeds (their state is written here, in one short session)
         stored = known_ids(con)
-        pages: list[tuple[str, str, str]] = []  # (url, feed, doc_id) of the pages to fetch in this poll
-        listed: list[FeedEntry] = []
-        for source in sources:  # first the feeds (store state written here, before any coding)
+        for source in sources:
             rep = FeedReport(source.name)
             result.feeds.append(rep)
             etag, modified = feed_state(con, source.name)
@@ -117,12 +117,12 @@ def poll_feeds(
                 stored.add(doc_id)  # listed twice (two feeds, or twice in one): fetched once
                 pages.append((entry.url, source.name, doc_id))
                 listed.append(entry)
-        # then the pages, fetched lazily as the coder asks for them (no store access in this generator)
-        fetched = (fetch_page(fetcher, e.url, e.title, e.date) for e in listed)
-        result.counts = ingest_into(con, fetched, options, coder=coder, report=report)
-        record_pages(con, pages, result.counts.failures)
-    finally:
-        con.close()
+    # then the pages, fetched as the coder asks for them; the store is open only while a batch is written
+    fetched = (fetch_page(fetcher, e.url, e.title, e.date) for e in listed)
+    result.counts = ingest_into(db, fetched, options, coder=coder, report=report)
+    if pages:
+        with session(db) as con:
+            record_pages(con, pages, result.counts.failures)
     return result
 
 
@@ -218,28 +218,26 @@ class Watcher:
             return counts
         if self.coder is None:
             self.coder = Coder(self.options)
-        con = connect(self.db)
-        try:
-            todo: list[tuple[Path, str, int, int]] = []
+        todo: list[tuple[Path, str, int, int]] = []
+        with session(self.db) as con:
             for path in paths:
                 size, mtime, _ = self._pending.pop(path)
                 try:
                     digest = file_hash(path)
                 except OSError as exc:
+                    err = DocumentError(str(path), f"cannot read file: {exc.strerror or exc}")
                     if self.report:
-                        self.report(DocumentError(str(path), f"cannot read file: {exc.strerror or exc}"))
-                    counts.failed += 1
+                        self.report(err)
+                    counts.failures.append(err)
                     continue
-                if file_state(con, str(path.resolve())) == digest:
-                    continue
-                todo.append((path, digest, size, mtime))
-            if todo:
-                items = read_paths([str(p) for p, *_ in todo], self.kind)
-                counts = counts + ingest_into(con, items, self.options, coder=self.coder, report=self.report)
+                if file_state(con, str(path.resolve())) != digest:
+                    todo.append((path, digest, size, mtime))
+        if todo:  # coded with the store open only while a batch is written (readers get in between)
+            items = read_paths([str(p) for p, *_ in todo], self.kind)
+            counts = counts + ingest_into(self.db, items, self.options, coder=self.coder, report=self.report)
+            with session(self.db) as con:
                 for path, digest, size, mtime in todo:
                     record_file(con, str(path.resolve()), size, mtime, digest)
-        finally:
-            con.close()
         return counts
 
     def run(self, stop: threading.Event, on_batch: Callable[[IngestCounts], None], tick: float = 0.5) -> None:
