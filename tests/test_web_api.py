@@ -127,6 +127,7 @@ def test_cursor_is_stable_while_events_are_stored(tmp_path, db):
     client = TestClient(create_app(path))
     first = client.get("/api/events?limit=50").json()
     expected_rest = all_pages(client, "", limit=1000)[50:]
+    client.app.state.readers.close()  # this process's reader, before this process writes
     con = connect(path)  # an earlier event arrives between two pages
     con.execute(
         "INSERT INTO events SELECT * REPLACE ('early-' || event_id AS event_id, DATE '1990-01-01' AS date) "

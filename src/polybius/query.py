@@ -149,10 +149,10 @@ def errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None, str]]:
 # -- pages, aggregates and documents for the HTTP API and dashboard (and any other caller) ----------------
 MAX_PAGE = 1000  # the most events one page may hold
 INTERVALS = ("day", "week", "month")
-# sort name -> the leading sort key (SQL expression, descending?); dates without a value sort last either way
+# sort name -> the leading sort key (column, descending?); events without a date sort last either way
 SORTS: dict[str, tuple[str, bool]] = {
-    "date": ("coalesce(date, DATE '9999-12-31')", False),
-    "-date": ("coalesce(date, DATE '0001-01-01')", True),
+    "date": ("date", False),
+    "-date": ("date", True),
     "confidence": ("confidence", False),
     "-confidence": ("confidence", True),
 }
@@ -187,12 +187,33 @@ def _decode_cursor(cursor: str, sort: str) -> list[Any]:
     if decoded[0] != sort:
         raise ValueError(f"cursor: it belongs to sort={decoded[0]}, not sort={sort}")
     values = decoded[1:]
-    if sort.endswith("date"):
+    if sort.endswith("date") and values[0] is not None:
         try:
             values[0] = date.fromisoformat(values[0])
         except (TypeError, ValueError):
             raise ValueError("cursor: not a cursor this API gave out") from None
     return values
+
+
+def _after(keys: list[tuple[str, bool]], values: list[Any]) -> tuple[str, list[Any]]:
+    """SQL for "sorts after the row with these key values" in ORDER BY key1, key2, ... NULLS LAST:
+    key1 sorts after, or key1 ties and key2 sorts after, and so on. A NULL sorts after every value."""
+    ors: list[str] = []
+    params: list[Any] = []
+    ties: list[str] = []
+    tie_params: list[Any] = []
+    for (expr, desc), value in zip(keys, values, strict=True):
+        if value is None:
+            strict, eq, eq_params = "", f"{expr} IS NULL", []
+        else:
+            strict = f"({expr} {'<' if desc else '>'} ? OR {expr} IS NULL)"
+            eq, eq_params = f"{expr} = ?", [value]
+        if strict:
+            ors.append("(" + " AND ".join([*ties, strict]) + ")")
+            params += [*tie_params, value]
+        ties.append(eq)
+        tie_params += eq_params
+    return "(" + (" OR ".join(ors) or "FALSE") + ")", params
 
 
 def event_page(
@@ -216,14 +237,10 @@ def event_page(
     total = con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()[0]
     page_where, page_params = where, list(params)
     if cursor:
-        values = _decode_cursor(cursor, sort)
-        ors = []
-        for i, (expr, d) in enumerate(keys):
-            eqs = [f"{e} = ?" for e, _ in keys[:i]]
-            ors.append("(" + " AND ".join([*eqs, f"{expr} {'<' if d else '>'} ?"]) + ")")
-            page_params += values[: i + 1]
-        page_where = _and(where, "(" + " OR ".join(ors) + ")")
-    order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in keys)
+        after, after_params = _after(keys, _decode_cursor(cursor, sort))
+        page_where = _and(where, after)
+        page_params += after_params
+    order = ", ".join(f"{e} {'DESC' if d else 'ASC'} NULLS LAST" for e, d in keys)
     key_cols = ", ".join(f"{e} AS _k{i}" for i, (e, _) in enumerate(keys))
     cur = con.execute(
         f"SELECT {', '.join(EVENT_COLUMNS)}, {key_cols} FROM events{page_where} ORDER BY {order} LIMIT ?",

@@ -1,9 +1,10 @@
 """The HTTP API and the dashboard: a thin ASGI layer over `polybius.query` (no SQL here).
 
-Every request opens its own read-only connection to the store and closes it before answering, waiting a
-bounded time (with back-off) while `polybius ingest` holds the file for a write. DuckDB allows one writing
-process or many reading ones on a file, never both at once; ingest writes in short connect-write-close
-cycles, so a dashboard left open sees new events as each batch commits (see docs/serving.md).
+Requests read through a read-only connection that is opened on demand, shared by the requests that overlap
+or follow closely, and closed soon after (`readers.Readers`), waiting a bounded time (with back-off) while
+`polybius ingest` holds the file for a write. DuckDB allows one writing process or many reading ones on a
+file, never both at once; ingest writes in short connect-write-close cycles, so a dashboard left open sees new
+events as each batch commits (see docs/serving.md).
 
 The server never writes: there is no endpoint that changes the store.
 """
@@ -11,7 +12,8 @@ The server never writes: there is no endpoint that changes the store.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,8 +26,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from polybius import __version__, query
-from polybius.store import DEFAULT_DB, LOCK_WAIT, StoreError, connect_waiting
+from polybius.store import DEFAULT_DB, LOCK_WAIT, StoreError
 from polybius.web.docs import render_docs
+from polybius.web.readers import Readers
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -88,20 +91,16 @@ class ActorExplainer:
 
 # -- request plumbing ---------------------------------------------------------------------------------------
 def store(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for one request, interrupted when the request time limit passes."""
+    """A read-only cursor for one request, interrupted when the request time limit passes."""
     settings: Settings = request.app.state.settings
-    try:
-        con = connect_waiting(settings.db, read_only=True, wait=settings.lock_wait)
-    except StoreError as exc:
-        raise HTTPException(503, str(exc)) from None
-    timer = threading.Timer(settings.request_timeout, con.interrupt)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield con
-    finally:
-        timer.cancel()
-        con.close()
+    with request.app.state.readers.cursor() as con:
+        timer = threading.Timer(settings.request_timeout, con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield con
+        finally:
+            timer.cancel()
 
 
 Store = Annotated[duckdb.DuckDBPyConnection, Depends(store)]
@@ -166,14 +165,23 @@ def create_app(
     lock_wait: float = LOCK_WAIT,
     static: Path = STATIC,
 ) -> FastAPI:
+    readers = Readers(db, lock_wait=lock_wait)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        readers.close()
+
     app = FastAPI(
         title="polybius",
         version=__version__,
         description=API_DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = Settings(Path(db), request_timeout, lock_wait, static)
+    app.state.readers = readers
     app.state.explainer = ActorExplainer()
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(duckdb.InterruptException, interrupted)
