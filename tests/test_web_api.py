@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from polybius.models import DocumentError, DocumentResult
 from polybius.pipeline import Coder, Options, run
 from polybius.store import connect, write_batch
 from polybius.web.app import create_app
+from polybius.web.readers import Readers
 
 HOSTILE = {
     "id": "hostile",
@@ -427,3 +429,36 @@ def test_serving_while_ingesting(tmp_path, db):
     assert seen == sorted(seen), "counts went down"
     assert seen[-1] <= (end["documents"], end["events"])
     assert len({d for d, _ in seen}) >= 3, f"no batch seen between start and end: {sorted(set(seen))}"
+
+
+WRITE = "import sys; from polybius.store import connect_waiting; connect_waiting(sys.argv[1], wait=float(sys.argv[2])).close()"
+
+
+def test_readers_leave_the_file_free(tmp_path, db):
+    """The shared read-only connection closes when idle, and under continuous reading it is retired with a
+    gap in which a waiting writer gets the file."""
+    path = tmp_path / "shared.duckdb"
+    path.write_bytes(db.read_bytes())
+    readers = Readers(path, hold=0.1, max_age=0.5, gap=0.2)
+    with readers.cursor() as con:
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+    time.sleep(0.4)
+    idle = subprocess.run([sys.executable, "-c", WRITE, str(path), "0"], capture_output=True, text=True)
+    assert idle.returncode == 0, idle.stderr  # no waiting at all: the idle connection is closed
+
+    stop = threading.Event()
+
+    def read_continuously() -> None:
+        while not stop.is_set():
+            with readers.cursor() as con:
+                con.execute("SELECT count(*) FROM events").fetchone()
+
+    reader = threading.Thread(target=read_continuously)
+    reader.start()
+    try:
+        busy = subprocess.run([sys.executable, "-c", WRITE, str(path), "20"], capture_output=True, text=True)
+    finally:
+        stop.set()
+        reader.join()
+        readers.close()
+    assert busy.returncode == 0, busy.stderr

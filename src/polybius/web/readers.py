@@ -75,7 +75,11 @@ class Readers:
                 if self._con is not None and not self._retiring:
                     self._users += 1
                     return self._con
-                if self._con is not None:  # retiring: wait until its last request is done
+                if self._con is not None and self._users == 0:  # retiring and idle: close it now
+                    self._close()
+                    self._retired_at = now
+                    continue
+                if self._con is not None:  # retiring: its last request closes it
                     self._cond.wait(0.05)
                     continue
                 pause = self._retired_at + self.gap - now
