@@ -24,7 +24,7 @@ from polybius.models import DocumentError
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
 from polybius.pipeline import Options, ingest_into, run
 from polybius.query import EventFilter, event_rows, summary, to_record
-from polybius.store import DEFAULT_DB, StoreError, connect
+from polybius.store import DEFAULT_DB, StoreError, connect_waiting
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 TABLE_COLUMNS = ("date", "source_code", "cameo", "target_code", "confidence", "evidence_text")
@@ -282,7 +282,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    con = connect(args.db, read_only=True)
+    con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
     rows = event_rows(con, event_filter(args))
     if args.format == "jsonl":
         for row in rows:
@@ -297,7 +297,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    con = connect(args.db, read_only=True)
+    con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
     n = export(con, args.format, Path(args.out), event_filter(args), force=args.force)
     print(f"wrote {n} events to {args.out} ({args.format})", file=sys.stderr)
     return 0
@@ -311,7 +311,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def print_summary(db: str) -> None:
-    con = connect(db, read_only=True)
+    con = connect_waiting(db, read_only=True)
     s = summary(con)
     print(
         f"store {db}: {s['documents']} documents, {s['sentences']} sentences, {s['events']} events, "
@@ -334,7 +334,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.paths = [str(SAMPLES)]
     cmd_ingest(args)
     print_summary(args.db)
-    con = connect(args.db, read_only=True)
+    con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
     print()
     print_table(event_rows(con, EventFilter(limit=15, min_confidence=0.6)))
     con.close()
