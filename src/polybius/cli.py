@@ -20,10 +20,12 @@ from polybius.events.petrarch_verbs import dictionary_folder
 from polybius.export import FORMATS, export
 from polybius.ingest import KINDS
 from polybius.ingest.feeds import read_sources
+from polybius.link.aggregate import to_record as to_aggregate_record
+from polybius.link.dedup import DEFAULT_THRESHOLD
 from polybius.models import DocumentError
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
 from polybius.pipeline import Options, ingest_into, run
-from polybius.query import EventFilter, event_rows, summary, to_record
+from polybius.query import EventFilter, aggregated, aggregated_events, event_rows, summary, to_record
 from polybius.store import DEFAULT_DB, StoreError, connect_waiting
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
@@ -54,6 +56,16 @@ def positive_int(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
     return n
+
+
+def threshold_value(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 < x <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1: {value!r}")
+    return x
 
 
 def confidence_value(value: str) -> float:
@@ -139,6 +151,18 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         "title-case headlines are parsed in sentence case",
     )
     g.add_argument(
+        "--dup-threshold",
+        type=threshold_value,
+        default=DEFAULT_THRESHOLD,
+        metavar="X",
+        help="a document whose word 3-gram set has estimated Jaccard similarity >= X (0-1] with a document "
+        "already seen is a near copy: stored as a report of that document and not coded again; 1 keeps "
+        f"only exact copies (same words after case, spacing and punctuation are normalised) (default: {DEFAULT_THRESHOLD})",
+    )
+    g.add_argument(
+        "--no-dedup", action="store_true", help="no duplicate check: every document is coded, copies too"
+    )
+    g.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no per-document error lines"
     )
 
@@ -209,6 +233,8 @@ def options_from(args: argparse.Namespace) -> Options:
         verbs=verbs,
         builtin_kb=not args.no_builtin_kb,
         code_title=args.code_title,
+        dedup=not args.no_dedup,
+        dup_threshold=args.dup_threshold,
     )
 
 
@@ -237,7 +263,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     print(
         f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
-        f"{args.db}; {counts.skipped} already stored; {counts.failed} with errors",
+        f"{args.db}; {counts.copies} of them copies of another document (stored as its reports, not coded); "
+        f"{counts.skipped} already stored; {counts.failed} with errors",
         file=sys.stderr,
     )
     return 0
@@ -246,11 +273,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_code(args: argparse.Namespace) -> int:
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
     out = sys.stdout
-    n_docs = n_events = n_errors = 0
+    n_docs = n_events = n_errors = n_copies = 0
     for result in run(items, options_from(args)):
         if isinstance(result, DocumentError):
             report(result, args.quiet)
             n_errors += 1
+            continue
+        if result.document.duplicate_of is not None:
+            n_copies += 1  # a copy of a document coded earlier in this run: not coded twice
             continue
         n_docs += 1
         for ev in result.events:
@@ -259,11 +289,15 @@ def cmd_code(args: argparse.Namespace) -> int:
                 n_events += 1
         out.flush()
     if not args.quiet:
-        print(f"coded {n_docs} documents: {n_events} events, {n_errors} errors", file=sys.stderr)
+        print(
+            f"coded {n_docs} documents: {n_events} events, {n_errors} errors; "
+            f"{n_copies} copies of documents coded above left out",
+            file=sys.stderr,
+        )
     return 0
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
+def print_table(rows: list[dict[str, Any]], columns: Sequence[str] = TABLE_COLUMNS) -> None:
     if not rows:
         print("no events")
         return
@@ -272,17 +306,57 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             return "-"
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    cells = [[cell(r[c]) for c in TABLE_COLUMNS] for r in rows]
+    cells = [[cell(r[c]) for c in columns] for r in rows]
     for row in cells:
         row[-1] = row[-1][:70]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(TABLE_COLUMNS)]
-    print("  ".join(c.ljust(w) for c, w in zip(TABLE_COLUMNS, widths, strict=True)))
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
+AGGREGATE_COLUMNS = (
+    "date", "source_code", "cameo", "target_code", "num_mentions", "num_sources", "num_articles", "evidence_text",
+)  # fmt: skip
+AGGREGATE_CSV = (
+    "aggregate_id", "date", "source_code", "target_code", "cameo", "quad_class", "goldstein", "location_name",
+    "location_country", "num_mentions", "num_sources", "num_articles", "first_seen", "last_seen", "doc_ids",
+)  # fmt: skip
+
+
+def aggregate_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Aggregated events flattened for the table and CSV."""
+    return [
+        {
+            **{k: r[k] for k in ("aggregate_id", "date", "cameo", "quad_class", "goldstein", "first_seen", "last_seen")},
+            **{k: r[k] for k in ("num_mentions", "num_sources", "num_articles")},
+            "source_code": r["source"]["code"] if r["source"] else None,
+            "target_code": r["target"]["code"] if r["target"] else None,
+            "location_name": r["location"]["name"] if r["location"] else None,
+            "location_country": r["location"]["country"] if r["location"] else None,
+            "evidence_text": r["reports"][0]["evidence"]["text"],
+            "doc_ids": " ".join(dict.fromkeys(rep["doc_id"] for rep in r["reports"])),
+        }
+        for r in records
+    ]
+
+
 def cmd_events(args: argparse.Namespace) -> int:
     con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
+    if args.aggregate or args.by_place:
+        records = aggregated(con, event_filter(args), by_place=args.by_place)
+        if args.format == "jsonl":
+            for record in records:
+                print(json.dumps(record, ensure_ascii=False))
+        elif args.format == "csv":
+            import csv
+
+            writer = csv.DictWriter(sys.stdout, fieldnames=AGGREGATE_CSV, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(aggregate_rows(records))
+        else:
+            print_table(aggregate_rows(records), AGGREGATE_COLUMNS)
+        return 0
     rows = event_rows(con, event_filter(args))
     if args.format == "jsonl":
         for row in rows:
@@ -337,9 +411,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
     print()
     print_table(event_rows(con, EventFilter(limit=15, min_confidence=0.6)))
+    reported = sorted(
+        (a for a in aggregated_events(con, EventFilter(min_confidence=0.6)) if a.num_articles > 1),
+        key=lambda a: (-a.num_articles, -a.num_mentions, a.key[0] or ""),
+    )
+    copies = con.execute("SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL").fetchall()[0][0]
+    print(
+        f"\naggregated events reported by more than one document ({len(reported)}; "
+        f"{copies} stored documents are copies of another, counted as its reports):"
+    )
+    print_table(aggregate_rows([to_aggregate_record(a) for a in reported[:10]]), AGGREGATE_COLUMNS)
     con.close()
     print(
-        f"\nnext: polybius events --db {args.db} --source RUS   |   polybius export --db {args.db} --format csv out.csv"
+        f"\nnext: polybius events --db {args.db} --source RUS   |   polybius events --db {args.db} --aggregate"
+        f"   |   polybius export --db {args.db} --format csv out.csv"
     )
     return 0
 
@@ -463,6 +548,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("table", "csv", "jsonl"), default="table", help="output format (default: table)"
     )
+    p.add_argument(
+        "--aggregate",
+        action="store_true",
+        help="one line per aggregated event: the same (day, source code, target code, CAMEO code) in several "
+        "documents, with GDELT's num_mentions, num_sources (outlets: URL host, else source path), "
+        "num_articles (copies stored as reports count), first/last seen and, in jsonl, every report with its "
+        "evidence span; --limit counts aggregated events",
+    )
+    p.add_argument("--by-place", action="store_true", help="with --aggregate: the event's place is part of the key")
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser(

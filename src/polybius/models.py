@@ -48,6 +48,8 @@ class Document:
     outlet: str | None = None  # news agency or paper named in the text ("Reuters", "NEW YORK TIMES")
     removed: tuple[str, ...] = ()  # descriptions of what cleaning cut ("junk tail: Check Also ...")
     title_end: int = 0  # > 0 when the title is coded too: text[:title_end] is the title, its first paragraph
+    duplicate_of: str | None = None  # a copy of this stored document (link stage): a report of it, not coded
+    duplicate_score: float | None = None  # 1.0 exact copy, else estimated Jaccard similarity of word shingles
 
 
 @dataclass(frozen=True)

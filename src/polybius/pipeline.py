@@ -1,6 +1,10 @@
 """The pipeline: the one place that knows the order of the stages.
 
-    ingest -> clean -> parse -> actors -> events -> when/where -> store
+    ingest -> clean -> link (duplicates) -> parse -> actors -> events -> when/where -> store
+
+The link stage's duplicate check runs on cleaned documents before the parse, so a copy of a document already
+seen costs no parse: it comes out as a `DocumentResult` without sentences or events, its `document.duplicate_of`
+naming the canonical document (of which it is a report).
 
 `Coder` holds what coding needs (spaCy model, knowledge base, ontology, lexicon, imported dictionaries),
 built once per process.
@@ -34,6 +38,7 @@ from polybius.events.lexicon import load_lexicon
 from polybius.events.modality import load_modality
 from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
+from polybius.link.dedup import DEFAULT_THRESHOLD, DupIndex, MemoryIndex, StoreIndex, mark
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, headline_case, load_model
 from polybius.store import known_ids, session, write_results
@@ -57,6 +62,8 @@ class Options:
     verbs: tuple[str, ...] = field(default=())  # TABARI/PETRARCH/Phoenix verb pattern dictionaries
     strict_codes: bool = True  # False: keep event codes outside CAMEO (WEIS-style test dictionaries)
     code_title: bool = False  # True: the title is coded too, as the text's first paragraph (sentence 0)
+    dedup: bool = True  # False: every document is coded, copies too
+    dup_threshold: float = DEFAULT_THRESHOLD  # estimated Jaccard similarity from which a text is a near copy
 
 
 class Coder:
@@ -174,8 +181,11 @@ def clean_items(items: Iterable[Item], code_title: bool = False) -> Iterator[Doc
             yield DocumentError(item.source, f"could not clean: {type(exc).__name__}: {exc}", item.id)
 
 
-def chunks(items: Iterable[Document | DocumentError], size: int) -> Iterator[list[Document | DocumentError]]:
-    chunk: list[Document | DocumentError] = []
+Chunk = list[Document | DocumentError | DocumentResult]
+
+
+def chunks(items: Iterable[Document | DocumentError], size: int) -> Iterator[Chunk]:
+    chunk: Chunk = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
@@ -185,10 +195,29 @@ def chunks(items: Iterable[Document | DocumentError], size: int) -> Iterator[lis
         yield chunk
 
 
-def code_chunk(coder: Coder, chunk: list[Document | DocumentError]) -> list[Result]:
+def link_duplicates(chunks: Iterable[Chunk], index: DupIndex | None) -> Iterator[Chunk]:
+    """The link stage's duplicate check: a copy of a document seen before becomes a finished result (a report of
+    its canonical document, with nothing to parse)."""
+    for chunk in chunks:
+        docs = [d for d in chunk if isinstance(d, Document)]
+        if index is None or not docs:
+            yield chunk
+            continue
+        marked = iter(mark(index, docs))
+        linked: Chunk = []
+        for item in chunk:
+            if isinstance(item, Document):
+                doc = next(marked)
+                linked.append(DocumentResult(doc, [], []) if doc.duplicate_of else doc)
+            else:
+                linked.append(item)
+        yield linked
+
+
+def code_chunk(coder: Coder, chunk: Chunk) -> list[Result]:
     docs = [d for d in chunk if isinstance(d, Document)]
     coded = iter(coder.code(docs)) if docs else iter(())
-    return [item if isinstance(item, DocumentError) else next(coded) for item in chunk]
+    return [item if not isinstance(item, Document) else next(coded) for item in chunk]
 
 
 # One Coder per worker process, created by the pool initializer (spaCy models cannot be shared).
@@ -200,7 +229,7 @@ def _init_worker(options: Options) -> None:
     _WORKER_CODER = Coder(options)
 
 
-def _work(chunk: list[Document | DocumentError]) -> list[Result]:
+def _work(chunk: Chunk) -> list[Result]:
     assert _WORKER_CODER is not None, "worker not initialised"
     return code_chunk(_WORKER_CODER, chunk)
 
@@ -210,21 +239,27 @@ def run(
     options: Options,
     skip: Callable[[str], bool] | None = None,
     coder: Coder | None = None,
+    index: DupIndex | None = None,
 ) -> Iterator[Result]:
-    """Stream raw documents through clean, parse, actors and events. `skip(id)` drops known documents."""
+    """Stream raw documents through clean, the duplicate check, parse, actors and events. `skip(id)` drops
+    known documents. `index` holds the documents already seen (a `StoreIndex` checks against the store);
+    without one, a `MemoryIndex` finds copies within this run (unless `options.dedup` is off)."""
     if skip is not None:
         items = (i for i in items if isinstance(i, DocumentError) or not skip(i.id))
+    if index is None and options.dedup:
+        index = MemoryIndex(options.dup_threshold)
     cleaned = clean_items(items, code_title=options.code_title)
     size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
+    linked = link_duplicates(chunks(cleaned, size), index if options.dedup else None)
     if options.workers <= 1:
         coder = coder or Coder(options)
-        for chunk in chunks(cleaned, size):
-            yield from code_chunk(coder, chunk)
+        for chunk in linked:
+            yield from _forget_failed(code_chunk(coder, chunk), index)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with mp.get_context(method).Pool(options.workers, initializer=_init_worker, initargs=(options,)) as pool:
-        for results in pool.imap(_work, chunks(cleaned, size)):
-            yield from results
+        for results in pool.imap(_work, linked):
+            yield from _forget_failed(results, index)
 
 
 WRITE_BATCH = 200  # documents per store transaction
@@ -240,6 +275,7 @@ class IngestCounts:
     events: int = 0
     skipped: int = 0  # already stored (same id)
     failures: list[DocumentError] = field(default_factory=list)
+    copies: int = 0  # of `documents`: copies of another document, stored as its reports and not coded
 
     @property
     def failed(self) -> int:
@@ -252,6 +288,7 @@ class IngestCounts:
             self.events + other.events,
             self.skipped + other.skipped,
             self.failures + other.failures,
+            self.copies + other.copies,
         )
 
 
@@ -262,8 +299,9 @@ def ingest_into(
     coder: Coder | None = None,
     report: Callable[[DocumentError], None] | None = None,
 ) -> IngestCounts:
-    """The whole path into the store: documents already stored are skipped before parsing, the rest are coded
-    and written in transactions of `WRITE_BATCH` documents, or of what `COMMIT_SECONDS` brought; errors are
+    """The whole path into the store: documents already stored are skipped before parsing, copies of stored
+    documents are linked to them (checked against the signatures in the store) and not parsed, the rest are
+    coded; all are written in transactions of `WRITE_BATCH` documents, or of what `COMMIT_SECONDS` brought; errors are
     reported and recorded.
 
     Given a store path instead of a connection, every transaction opens the store, writes and closes it
@@ -272,6 +310,7 @@ def ingest_into(
     counts = IngestCounts()
     with writing(con) as c:
         known = known_ids(c)
+    index = StoreIndex(lambda: writing(con), options.dup_threshold) if options.dedup else None
 
     def already(doc_id: str) -> bool:
         if doc_id in known:
@@ -296,10 +335,11 @@ def ingest_into(
         counts.documents += len(written)
         counts.sentences += sum(len(r.sentences) for r in written)
         counts.events += sum(len(r.events) for r in written)
+        counts.copies += sum(r.document.duplicate_of is not None for r in written)
         batch.clear()
         errors.clear()
 
-    for result in run(items, options, skip=already, coder=coder):
+    for result in run(items, options, skip=already, coder=coder, index=index):
         if isinstance(result, DocumentError):
             if report is not None:
                 report(result)
@@ -321,3 +361,12 @@ def writing(store: duckdb.DuckDBPyConnection | str | Path) -> Iterator[duckdb.Du
     else:
         with session(store) as con:
             yield con
+
+
+def _forget_failed(results: list[Result], index: DupIndex | None) -> list[Result]:
+    """A document that failed in coding is not stored, so it must not be the canonical document of a later copy."""
+    if index is not None:
+        for r in results:
+            if isinstance(r, DocumentError) and r.doc_id:
+                index.forget(r.doc_id)
+    return results

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 
+from polybius.link import aggregate as agg
 from polybius.record import record_from_flat
 from polybius.store import EVENT_COLUMNS
 
@@ -375,3 +377,72 @@ def overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "undated_events": undated,
         "last_ingest": ingested.isoformat() if ingested else None,
     }
+
+
+# -- aggregated events (link stage: one event however many reports carry it) ----------------------------
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Stores written before a column existed (opened read-only, so not migrated) lack it."""
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?", [table, column]
+        ).fetchall()
+    )
+
+
+def reports(
+    con: duckdb.DuckDBPyConnection, doc_ids: set[str]
+) -> tuple[dict[str, agg.Report], dict[str, list[agg.Report]]]:
+    """The reports of coded documents: each document's own, and those of its stored copies."""
+    if not doc_ids:
+        return {}, {}
+    dup = has_column(con, "documents", "duplicate_of")
+    view = "_polybius_report_ids"
+    con.register(view, {"id": np.array(sorted(doc_ids), dtype=object)})
+    try:
+        own = con.execute(
+            f"SELECT d.id, d.url, d.source, d.date, d.ingested_at FROM documents d JOIN {view} q ON q.id = d.id"
+        ).fetchall()
+        copies = []
+        if dup:
+            copies = con.execute(
+                "SELECT d.id, d.url, d.source, d.date, d.ingested_at, d.duplicate_of, d.text FROM documents d "
+                f"JOIN {view} q ON q.id = d.duplicate_of ORDER BY d.date NULLS LAST, d.id"
+            ).fetchall()
+    finally:
+        con.unregister(view)
+    by_id = {i: agg.Report(i, agg.outlet_of(url, src), agg.seen_day(d, at)) for i, url, src, d, at in own}
+    by_canonical: dict[str, list[agg.Report]] = {}
+    for i, url, src, d, at, of, text in copies:
+        by_canonical.setdefault(of, []).append(agg.Report(i, agg.outlet_of(url, src), agg.seen_day(d, at), of, text))
+    return by_id, by_canonical
+
+
+def aggregated_events(
+    con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), by_place: bool = False
+) -> list[agg.AggregatedEvent]:
+    """Events matching `f` aggregated over their reports (GDELT's NumMentions, NumSources, NumArticles);
+    `f.limit` counts aggregated events."""
+    rows = event_rows(con, replace(f, limit=None))
+    own, copies = reports(con, {r["doc_id"] for r in rows})
+    found = agg.aggregate(rows, own, copies, by_place=by_place)
+    return found[: f.limit] if f.limit else found
+
+
+def aggregated(
+    con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), by_place: bool = False
+) -> list[dict[str, Any]]:
+    """Aggregated events as JSON records (`polybius events --aggregate --format jsonl`)."""
+    return [agg.to_record(a) for a in aggregated_events(con, f, by_place)]
+
+
+def mention_counts(
+    con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), by_place: bool = False
+) -> dict[str, tuple[int, int, int]]:
+    """For every stored event matching `f`: (num_mentions, num_sources, num_articles) of the aggregated event
+    it is a mention of (what a GDELT export row carries)."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    for a in aggregated_events(con, replace(f, limit=None), by_place):
+        value = (a.num_mentions, a.num_sources, a.num_articles)
+        for row, _ in a.mentions:
+            counts[row["event_id"]] = value
+    return counts

@@ -41,7 +41,9 @@ CREATE TABLE IF NOT EXISTS documents (
     removed VARCHAR,              -- JSON list of what cleaning cut
     n_sentences INTEGER,
     n_events INTEGER,
-    ingested_at TIMESTAMP
+    ingested_at TIMESTAMP,
+    duplicate_of VARCHAR,         -- a copy of this document (link stage): stored as its report, not coded
+    duplicate_score DOUBLE        -- 1.0 exact copy, else estimated Jaccard similarity of word shingles
 );
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id VARCHAR,
@@ -121,6 +123,12 @@ CREATE TABLE IF NOT EXISTS imported_shards (   -- tasks of a distributed run alr
     folder VARCHAR,
     imported_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS link_signatures (  -- MinHash signatures of canonical documents (link/dedup.py)
+    doc_id VARCHAR PRIMARY KEY,
+    exact BIGINT,                 -- hash of the normalised word sequence
+    minhash BLOB                  -- uint32 x NUM_PERM; NULL for texts shorter than a shingle
+);
+CREATE TABLE IF NOT EXISTS link_bands (hash BIGINT, doc_id VARCHAR);  -- LSH band hashes of link_signatures
 CREATE INDEX IF NOT EXISTS events_date ON events (date);
 CREATE INDEX IF NOT EXISTS events_source ON events (source_country, source_code);
 CREATE INDEX IF NOT EXISTS events_target ON events (target_country, target_code);
@@ -130,8 +138,12 @@ CREATE INDEX IF NOT EXISTS events_doc ON events (doc_id);
 
 DOCUMENT_COLUMNS = (
     "id", "source", "kind", "url", "title", "date", "date_source", "dateline", "outlet", "text", "removed",
-    "n_sentences", "n_events", "ingested_at",
+    "n_sentences", "n_events", "ingested_at", "duplicate_of", "duplicate_score",
 )  # fmt: skip
+MIGRATIONS = (  # columns added since schema 1: an older store gains them when opened for writing
+    "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR",
+    "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_score DOUBLE",
+)
 SENTENCE_COLUMNS = ("doc_id", "idx", "start_char", "end_char", "text")
 ERROR_COLUMNS = ("source", "doc_id", "reason", "seen_at")
 # the contract's fields flattened (source_code, plover_type, ...), in the record's order; columns the store
@@ -153,6 +165,8 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
         raise StoreError(f"cannot open store {path}: {exc}") from exc
     if not read_only:
         con.execute(SCHEMA)
+        for sql in MIGRATIONS:
+            con.execute(sql)
         con.execute(
             "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
             [str(SCHEMA_VERSION)],
@@ -256,7 +270,7 @@ def write_results(
     doc_rows = [
         (
             d.id, d.source, d.kind, d.url, d.title, d.date, d.date_source, d.dateline, d.outlet, d.text,
-            json.dumps(list(d.removed)), len(r.sentences), len(r.events), now,
+            json.dumps(list(d.removed)), len(r.sentences), len(r.events), now, d.duplicate_of, d.duplicate_score,
         )
         for r in unique
         for d in [r.document]
