@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +24,11 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def lib_coder(coder):
-    """A library Coder around the session's pipeline Coder (no second model load)."""
-    return Coder.from_pipeline(coder)
+    """A library Coder around the session's pipeline Coder (no second model load). These tests code one-word
+    variants of a text as separate documents, so the duplicate check (which would leave the copies out) is off."""
+    lib = Coder.from_pipeline(coder)
+    lib.options = replace(lib.options, dedup=False)
+    return lib
 
 
 def test_import_is_fast_and_lazy():

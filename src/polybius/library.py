@@ -167,7 +167,9 @@ class Coder:
     """Codes documents into events. Building one loads the spaCy model, knowledge base and lexicon (a few
     seconds); coding with it afterwards costs only the coding. Options are those of `polybius code`:
     ``model``, ``lexicons``, ``builtin_lexicon``, ``actors``, ``verbs``, ``builtin_kb``, ``code_title``,
-    ``batch_size``, ``workers`` (see `polybius.pipeline.Options`)."""
+    ``batch_size``, ``workers``, ``dedup`` and ``dup_threshold`` (see `polybius.pipeline.Options`). Like
+    `polybius code`, a near or exact copy of a document coded earlier in the same call is left out
+    (``dedup=False`` codes every document)."""
 
     def __init__(self, **options: Any) -> None:
         from polybius.pipeline import Coder as PipelineCoder
