@@ -30,6 +30,9 @@ PHRASES = [
     "{a} threatened to impose sanctions on {b}.",
 ]
 DAYS = ["Monday", "Tuesday", "Friday"]
+# The corpus repeats articles (article(i) == article(i + 15)). The link stage's duplicate check runs only within
+# one task on a cluster (not across tasks, nor against the store), so both runs here code every document.
+CODE_ALL = Options(dedup=False)
 
 
 def article(i: int) -> str:
@@ -60,7 +63,7 @@ def corpus(tmp_path_factory) -> Path:
 def reference(corpus, tmp_path_factory) -> Path:
     """The same corpus ingested in one process."""
     db = tmp_path_factory.mktemp("ref") / "ref.duckdb"
-    assert cli_main(["ingest", str(corpus), "--db", str(db), "--quiet"]) == 0
+    assert cli_main(["ingest", str(corpus), "--db", str(db), "--quiet", "--no-dedup"]) == 0
     return db
 
 
@@ -114,7 +117,7 @@ def test_plan_cuts_jsonl_at_line_ends_and_reads_like_a_local_run(corpus):
 def test_cluster_gives_the_local_store_and_resumes(corpus, reference, client, tmp_path):
     db, shards = tmp_path / "dist.duckdb", tmp_path / "shards"
     errors = []
-    counts = ingest([str(corpus)], Options(), db, client, task_bytes=TASK_BYTES, shards=shards, report=errors.append)
+    counts = ingest([str(corpus)], CODE_ALL, db, client, task_bytes=TASK_BYTES, shards=shards, report=errors.append)
     want = contents(reference)
     assert contents(db) == want
     assert want["events"] and len(want["documents"]) == 29
@@ -125,7 +128,7 @@ def test_cluster_gives_the_local_store_and_resumes(corpus, reference, client, tm
     assert {t["state"] for t in manifest["tasks"]} == {"imported"}
 
     # the same run again: every task is done and imported, nothing is coded or stored twice
-    again = ingest([str(corpus)], Options(), db, client, task_bytes=TASK_BYTES, shards=shards)
+    again = ingest([str(corpus)], CODE_ALL, db, client, task_bytes=TASK_BYTES, shards=shards)
     assert again.tasks_done_before == again.tasks and again.documents == 0
     assert again.skipped == counts.documents + counts.skipped  # as a local re-run counts them
     assert contents(db) == want
@@ -134,7 +137,7 @@ def test_cluster_gives_the_local_store_and_resumes(corpus, reference, client, tm
     lost = manifest["tasks"][1]["id"]
     shutil.rmtree(shards / lost)
     fresh = tmp_path / "fresh.duckdb"
-    resumed = ingest([str(corpus)], Options(), fresh, client, task_bytes=TASK_BYTES, shards=shards)
+    resumed = ingest([str(corpus)], CODE_ALL, fresh, client, task_bytes=TASK_BYTES, shards=shards)
     assert resumed.tasks_done_before == resumed.tasks - 1
     assert (shards / lost / "done.json").exists()
     assert contents(fresh) == want
@@ -154,7 +157,7 @@ def test_a_worker_killed_mid_run_loses_nothing(corpus, reference, client, tmp_pa
 
     db = tmp_path / "killed.duckdb"
     counts = ingest(
-        [str(corpus)], Options(), db, client, task_bytes=TASK_BYTES, shards=tmp_path / "s", on_task=kill_a_busy_worker
+        [str(corpus)], CODE_ALL, db, client, task_bytes=TASK_BYTES, shards=tmp_path / "s", on_task=kill_a_busy_worker
     )
     assert killed, "no worker was busy after the first task: nothing was tested"
     assert counts.tasks_failed == 0
