@@ -220,18 +220,24 @@ def code_chunk(coder: Coder, chunk: Chunk) -> list[Result]:
     return [item if not isinstance(item, Document) else next(coded) for item in chunk]
 
 
-# One Coder per worker process, created by the pool initializer (spaCy models cannot be shared).
+# One Coder per worker process, set by the pool initializer (spaCy models cannot be shared between processes):
+# inherited from the parent when the pool forks, built in the worker when it spawns.
 _WORKER_CODER: Coder | None = None
 
 
-def _init_worker(options: Options) -> None:
+def _init_worker(options: Options, coder: Coder | None) -> None:
     global _WORKER_CODER
-    _WORKER_CODER = Coder(options)
+    _WORKER_CODER = coder if coder is not None else Coder(options)
 
 
 def _work(chunk: Chunk) -> list[Result]:
+    """A worker's share: cleaned documents in, results out without `Event.extra` (token indices and confidence
+    features, which mean nothing outside the worker's parse, and a third of the pickled bytes)."""
     assert _WORKER_CODER is not None, "worker not initialised"
-    return code_chunk(_WORKER_CODER, chunk)
+    return [
+        replace(r, events=[replace(e, extra={}) for e in r.events]) if isinstance(r, DocumentResult) else r
+        for r in code_chunk(_WORKER_CODER, chunk)
+    ]
 
 
 def run(
@@ -256,8 +262,14 @@ def run(
         for chunk in linked:
             yield from _forget_failed(code_chunk(coder, chunk), index)
         return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with mp.get_context(method).Pool(options.workers, initializer=_init_worker, initargs=(options,)) as pool:
+    fork = sys.platform.startswith("linux")
+    if fork:  # start-up paid once: the workers inherit the model, knowledge base, lexicon and gazetteer
+        coder = coder or Coder(options)
+        default_gazetteer()
+    pool = mp.get_context("fork" if fork else "spawn").Pool(
+        options.workers, initializer=_init_worker, initargs=(options, coder if fork else None)
+    )
+    with pool:
         for results in pool.imap(_work, linked):
             yield from _forget_failed(results, index)
 

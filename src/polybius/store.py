@@ -256,11 +256,10 @@ def write_results(
     """Write documents with their sentences and events in one transaction. Returns the results written
     (documents already stored, or twice in the batch, are not)."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    fresh = [
-        r
-        for r in results
-        if not con.execute("SELECT 1 FROM documents WHERE id = ?", [r.document.id]).fetchone()
-    ]
+    ids = [r.document.id for r in results]
+    query = "SELECT id FROM documents WHERE id IN (SELECT unnest(?))"  # one query a batch, not one a document
+    stored = {row[0] for row in con.execute(query, [ids]).fetchall()} if ids else set()
+    fresh = [r for r in results if r.document.id not in stored]
     seen: set[str] = set()
     unique = []
     for r in fresh:  # the same document twice in one batch
@@ -388,7 +387,8 @@ class ShardCounts:
 
 def shard_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The tables a batch writes, documents first: what a worker's shard holds."""
-    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main' ORDER BY table_name").fetchall()]
+    query = "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main' ORDER BY 1"
+    names = [r[0] for r in con.execute(query).fetchall()]
     return sorted((n for n in names if n not in NOT_SHARDED), key=lambda n: n != "documents")
 
 
