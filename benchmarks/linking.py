@@ -1,5 +1,6 @@
 """The link stage's benchmarks, one sub-benchmark per job (each is also a script of its own).
 
+    python benchmarks/linking.py duplicates [ARGS...]   # copies found, false merges, check speed at 10k/100k stored
     python benchmarks/linking.py similarity [ARGS...]   # SemEval-2022 Task 8 training pairs, 5-fold CV
     python benchmarks/linking.py all                    # every sub-benchmark with its defaults
 """
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = {"similarity": "similarity.py"}
+BENCHMARKS = {"duplicates": "duplicates.py", "similarity": "similarity.py"}
 
 
 def load(name: str):  # noqa: ANN201 - a module loaded from a file next to this one

@@ -184,7 +184,7 @@ def clean_items(items: Iterable[Item], code_title: bool = False) -> Iterator[Doc
 Chunk = list[Document | DocumentError | DocumentResult]
 
 
-def chunks(items: Iterable[Document | DocumentError], size: int) -> Iterator[Chunk]:
+def chunks(items: Iterable[Document | DocumentError | DocumentResult], size: int) -> Iterator[Chunk]:
     chunk: Chunk = []
     for item in items:
         chunk.append(item)
@@ -256,7 +256,10 @@ def run(
         index = MemoryIndex(options.dup_threshold)
     cleaned = clean_items(items, code_title=options.code_title)
     size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
-    linked = link_duplicates(chunks(cleaned, size), index if options.dedup else None)
+    index = index if options.dedup else None
+    # the duplicate check looks up a whole group at once (a store lookup costs one scan of its band table)
+    group = max(size, index.group if index is not None else 0)
+    linked = (c for g in link_duplicates(chunks(cleaned, group), index) for c in chunks(g, size))
     if options.workers <= 1:
         coder = coder or Coder(options)
         for chunk in linked:

@@ -38,7 +38,7 @@ from datasketch import MinHash
 
 from polybius.models import Document
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.4
 NUM_PERM = 128
 SHINGLE = 3  # words per shingle
 SEED = 1  # MinHash permutations: fixed, so stored signatures stay comparable across runs
@@ -149,6 +149,8 @@ def best(candidates: Sequence[tuple[str, float]], threshold: float) -> Match | N
 class MemoryIndex:
     """Signatures of canonical documents held in this process."""
 
+    group = 1  # documents worth checking together (lookups are per document)
+
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, params: LshParams | None = None) -> None:
         self.params = params or lsh_params(threshold)
         self.exact: dict[int, str] = {}
@@ -202,6 +204,8 @@ class StoreIndex:
     pool's feeder): it works on its own cursor. Signatures of documents that never reached the `documents`
     table (an interrupted run) are dropped when the index opens; when the threshold changes the bands, the band
     table is rebuilt from the stored signatures (no text is read again)."""
+
+    group = 256  # documents checked together: a lookup scans the band table once for the whole group
 
     def __init__(
         self, store: duckdb.DuckDBPyConnection | Opener, threshold: float = DEFAULT_THRESHOLD
