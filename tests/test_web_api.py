@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -200,8 +201,6 @@ def test_series_counts_goldstein_and_quad_classes(client, db):
             assert p["quad"] == {str(q): sum(e["quad_class"] == q for e in mine) for q in (1, 2, 3, 4)}
         assert sum(p["count"] for p in body["series"]) == len(dated)
     weeks = client.get("/api/series?source=USA&interval=week").json()["series"]
-    from datetime import date
-
     assert all(date.fromisoformat(p["period"]).weekday() == 0 for p in weeks)
     assert sum(p["count"] for p in weeks) == len(dated)
 
@@ -462,3 +461,49 @@ def test_readers_leave_the_file_free(tmp_path, db):
         reader.join()
         readers.close()
     assert busy.returncode == 0, busy.stderr
+
+
+def test_polybius_serve_answers_on_loopback(db):
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "polybius", "serve", "--db", str(db), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = None
+        for _ in range(300):
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/api/summary", timeout=5).json()
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.1)
+        assert body is not None and body["events"] > 0
+        docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
+        assert docs.status_code == 200 and "/api/events" in docs.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_actor_explains_like_the_cli(db, coder):
+    from polybius.actors.explain import explain
+
+    client = TestClient(create_app(db, coder=coder))
+    body = client.get("/api/actor?name=Dmitry+Medvedev&date=2009-03-03").json()
+    expected = explain("Dmitry Medvedev", date(2009, 3, 3), coder.extractor.resolver, coder.nlp)
+    assert expected.actor is not None
+    assert body["actor"]["code"] == expected.actor.code and body["actor"]["name"] == expected.actor.name
+    assert body["actor"]["decided"]
+    assert [e["code"] for e in body["entries"]] == [e.code for e in expected.entries]
+    assert any(e["holds"] for e in body["entries"])
+    assert client.get("/api/actor?name=Zzyzx+Qwerty").json()["actor"] is None
+    assert client.get("/api/actor").status_code == 422
+    assert client.get("/api/actor?name=Putin&date=yesterday").status_code == 422

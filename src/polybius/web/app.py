@@ -164,7 +164,10 @@ def create_app(
     request_timeout: float = REQUEST_TIMEOUT,
     lock_wait: float = LOCK_WAIT,
     static: Path = STATIC,
+    coder: Any = None,
 ) -> FastAPI:
+    """The ASGI app over the store at `db`. `coder` (a pipeline.Coder) serves /api/actor; without one, the
+    first /api/actor request builds it."""
     readers = Readers(db, lock_wait=lock_wait)
 
     @asynccontextmanager
@@ -182,7 +185,7 @@ def create_app(
     )
     app.state.settings = Settings(Path(db), request_timeout, lock_wait, static)
     app.state.readers = readers
-    app.state.explainer = ActorExplainer()
+    app.state.explainer = ActorExplainer(coder=coder)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(duckdb.InterruptException, interrupted)
     app.add_exception_handler(StoreError, store_error)
