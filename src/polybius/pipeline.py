@@ -40,7 +40,15 @@ from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
 from polybius.link.dedup import DEFAULT_THRESHOLD, DupIndex, MemoryIndex, StoreIndex, mark
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
-from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, headline_case, load_model
+from polybius.nlp import (
+    BATCH_SIZE,
+    CHUNK_CHARS,
+    DEFAULT_MODEL,
+    TEXT_KEY,
+    headline_case,
+    load_model,
+    parse_long,
+)
 from polybius.store import known_ids, session, write_results
 from polybius.when import event_date
 from polybius.where import default_gazetteer, event_location
@@ -48,6 +56,25 @@ from polybius.where import default_gazetteer, event_location
 Item = RawDocument | DocumentError
 CITY_NAME_POPULATION = 100_000  # a one-word headline name the gazetteer knows keeps its capital from this size
 Result = DocumentResult | DocumentError
+MAX_CHARS = 2_000_000  # default --max-chars: longer cleaned texts are refused (about 3 minutes of coding)
+RAW_FACTOR = 4  # a page before cleaning may be this many times --max-chars (HTML markup)
+DOC_TIMEOUT = 300.0  # default --doc-timeout, seconds per document
+
+
+class DocumentTimeout(Exception):
+    """A document ran past its time budget."""
+
+
+@dataclass
+class Deadline:
+    """A per-document time budget, checked between parse pieces and between sentences."""
+
+    seconds: float
+    start: float = field(default_factory=time.monotonic)
+
+    def check(self) -> None:
+        if self.seconds > 0 and time.monotonic() - self.start > self.seconds:
+            raise DocumentTimeout(f"took longer than the {self.seconds:g} s time budget (--doc-timeout); not coded")
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,8 @@ class Options:
     code_title: bool = False  # True: the title is coded too, as the text's first paragraph (sentence 0)
     dedup: bool = True  # False: every document is coded, copies too
     dup_threshold: float = DEFAULT_THRESHOLD  # estimated Jaccard similarity from which a text is a near copy
+    max_chars: int = MAX_CHARS  # longer documents get an error instead of being coded
+    doc_timeout: float = DOC_TIMEOUT  # seconds per document (0: no limit)
 
 
 class Coder:
@@ -94,17 +123,29 @@ class Coder:
         )
 
     def code(self, docs: list[Document]) -> list[Result]:
+        """Code documents, in order. Short ones are parsed in one batch; long ones alone, piece by piece."""
+        short = [d for d in docs if len(d.text) <= CHUNK_CHARS]
         try:
-            parsed = list(self.nlp.pipe([self.parse_text(d) for d in docs], batch_size=self.options.batch_size))
+            texts = [self.parse_text(d) for d in short]
+            parsed = dict(zip(map(id, short), self.nlp.pipe(texts, batch_size=self.options.batch_size), strict=True))
         except Exception:  # one bad text must not sink the batch: parse one by one to find it
-            return [self._code_one(d) for d in docs]
-        return [self._extract(d, p) for d, p in zip(docs, parsed, strict=True)]
+            parsed = {}
+        return [
+            self._extract(d, parsed[id(d)], Deadline(self.options.doc_timeout))
+            if id(d) in parsed
+            else self._code_one(d)
+            for d in docs
+        ]
 
     def _code_one(self, doc: Document) -> Result:
+        deadline = Deadline(self.options.doc_timeout)
         try:
-            return self._extract(doc, self.nlp(self.parse_text(doc)))
+            parsed = parse_long(self.nlp, self.parse_text(doc), between=deadline.check)
+        except DocumentTimeout as exc:
+            return DocumentError(doc.source, str(exc), doc.id)
         except Exception as exc:
-            return DocumentError(doc.source, f"could not parse: {exc}", doc.id)
+            return DocumentError(doc.source, f"could not parse: {type(exc).__name__}: {exc}", doc.id)
+        return self._extract(doc, parsed, deadline)
 
     def parse_text(self, doc: Document) -> str:
         """What the parser reads: the text, with a coded title-case headline put in sentence case (same length;
@@ -125,9 +166,9 @@ class Coder:
             return bool(places)
         return any(p.feature == "country" or p.population >= CITY_NAME_POPULATION for p in places)
 
-    def _extract(self, doc: Document, parsed: Doc) -> Result:
+    def _extract(self, doc: Document, parsed: Doc, deadline: Deadline) -> Result:
         try:
-            parsed.user_data["polybius_text"] = doc.text  # the words as written (the parse may differ in case)
+            parsed.user_data[TEXT_KEY] = doc.text  # the words as written (the parse may differ in case)
             parsed.user_data[TITLE_END] = doc.title_end or 0  # headlinese is read apart ("Captives released")
             when = date.fromisoformat(doc.date) if doc.date else None
             ctx = DocContext(date=when, home_country=place_country(self.kb, doc.dateline))
@@ -136,6 +177,7 @@ class Coder:
             sentences: list[Sentence] = []
             events = []
             for sent in parsed.sents:
+                deadline.check()
                 text = sent.text.strip()
                 if not text:
                     continue
@@ -146,11 +188,25 @@ class Coder:
                 if not story_discarded:
                     found = self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx)
                     events.extend(place_and_date(ev, parsed, when, doc.dateline, ctx) for ev in found)
-            return DocumentResult(doc, sentences, events)
+            return DocumentResult(doc, sentences, distinct_events(events))
+        except DocumentTimeout as exc:
+            return DocumentError(doc.source, str(exc), doc.id)
         except Exception as exc:  # a bug on one document is reported for it; the batch goes on
             return DocumentError(
                 doc.source, f"internal error while coding: {type(exc).__name__}: {exc}", doc.id
             )
+
+
+def distinct_events(events: Sequence[Event]) -> list[Event]:
+    """One event per `event_id` (document, sentence, evidence start, code, dyad), in text order: when two
+    rules code the same act of the same actors twice, the more confident reading is kept (the first on a tie).
+    So ids are unique by construction and stable from run to run, and every count is a count of rows."""
+    best: dict[str, Event] = {}
+    for ev in events:
+        kept = best.get(ev.event_id)
+        if kept is None or ev.confidence > kept.confidence:
+            best[ev.event_id] = ev  # a dict keeps a key's first place when its value is replaced
+    return list(best.values())
 
 
 def gazetteer_country(name: str, doc_countries: Sequence[str] = ()) -> str | None:
@@ -168,17 +224,32 @@ def place_and_date(ev: Event, parsed: Doc, when: date | None, dateline: str | No
     return replace(ev, date=event_day, date_how=how, location=location)
 
 
-def clean_items(items: Iterable[Item], code_title: bool = False) -> Iterator[Document | DocumentError]:
+def clean_items(
+    items: Iterable[Item], code_title: bool = False, max_chars: int = MAX_CHARS
+) -> Iterator[Document | DocumentError]:
     for item in items:
         if isinstance(item, DocumentError):
             yield item
             continue
+        if len(item.content) > RAW_FACTOR * max_chars:
+            yield DocumentError(item.source, too_long(len(item.content), max_chars), item.id)
+            continue
         try:
-            yield clean(item, code_title=code_title)
+            doc = clean(item, code_title=code_title)
         except CleanError as exc:
             yield DocumentError(item.source, str(exc), item.id)
+            continue
         except Exception as exc:  # a parser crash inside trafilatura etc. stays this document's problem
             yield DocumentError(item.source, f"could not clean: {type(exc).__name__}: {exc}", item.id)
+            continue
+        if len(doc.text) > max_chars:
+            yield DocumentError(item.source, too_long(len(doc.text), max_chars), item.id)
+            continue
+        yield doc
+
+
+def too_long(n: int, max_chars: int) -> str:
+    return f"document too long: {n:,} characters (limit {max_chars:,}; raise it with --max-chars)"
 
 
 Chunk = list[Document | DocumentError | DocumentResult]
@@ -254,7 +325,7 @@ def run(
         items = (i for i in items if isinstance(i, DocumentError) or not skip(i.id))
     if index is None and options.dedup:
         index = MemoryIndex(options.dup_threshold)
-    cleaned = clean_items(items, code_title=options.code_title)
+    cleaned = clean_items(items, code_title=options.code_title, max_chars=options.max_chars)
     size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
     index = index if options.dedup else None
     # the duplicate check looks up a whole group at once (a store lookup costs one scan of its band table)

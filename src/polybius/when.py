@@ -36,6 +36,8 @@ from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
+from polybius.nlp import entity_at
+
 # Dependents that open a nested clause with its own predicate: their subtrees are not the predicate's clause.
 CLAUSE_DEPS = frozenset({"relcl", "ccomp", "advcl", "csubj", "csubjpass", "parataxis", "xcomp"})
 VERBAL_DEPS = frozenset({"acl", "conj", "pcomp"})  # nested clauses only when the dependent is a verb
@@ -229,10 +231,7 @@ def is_future(head: Token) -> bool:
 def _entity_of(tok: Token) -> Span | None:
     if tok.ent_type_ != "DATE":
         return None
-    for ent in tok.doc.ents:
-        if ent.start <= tok.i < ent.end:
-            return ent
-    return None
+    return entity_at(tok)
 
 
 def is_temporal_attachment(root: Token, predicate: Token) -> bool:

@@ -35,6 +35,7 @@ from spacy.tokens import Span, Token
 
 from polybius.actors.kb import read_tsv, split_multi
 from polybius.models import Location
+from polybius.nlp import doc_text, entity_at
 from polybius.when import clause_chain, clause_tokens, tree_distance
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -352,12 +353,7 @@ class PlaceMention:
 
 
 def _entity(tok: Token) -> Span | None:
-    if tok.ent_type_ == "":
-        return None
-    for ent in tok.doc.ents:
-        if ent.start <= tok.i < ent.end:
-            return ent
-    return None
+    return entity_at(tok)
 
 
 def name_span(tok: Token) -> list[Token]:
@@ -466,7 +462,7 @@ def clause_mentions(head: Token, predicate: Token) -> list[PlaceMention]:
         adj = [c.lower_ for c in tok.lefts if c.dep_ in ("amod", "compound") and c.lower_ in DIRECTIONS]
         if adj and direction is None and adj[0] not in {t.lower_ for t in span}:
             direction = DIRECTIONS[adj[0]]
-        text = tok.doc.text[span[0].idx : span[-1].idx + len(span[-1].text)]
+        text = doc_text(tok.doc)[span[0].idx : span[-1].idx + len(span[-1].text)]
         out.append(
             PlaceMention(
                 tok, text, tuple(t.i for t in span), destination, direction, tree_distance(tok, head)

@@ -8,6 +8,7 @@ learned ("Jeffrey Feltman, the State Department's top Middle East diplomat" make
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from polybius.actors.dictionaries import NULL_CODE  # TABARI/PETRARCH: a known name that is not an actor
 from polybius.actors.kb import NON_STATE, Entry, KnowledgeBase, name_key
 from polybius.models import Actor
+from polybius.nlp import doc_text, entity_index, span_ents
 from polybius.where import PLACE_OBJECT_LEMMAS  # verbs done to a place: "shelled Kirkuk", "attacked Borno"
 
 # Children that are not part of the argument itself.
@@ -113,14 +115,6 @@ class DocContext:
         )  # full name / surname key -> actor
 
     seen_people: list[tuple[int, Actor]] = field(default_factory=list)  # (char offset, actor), in order
-
-
-def doc_text(doc: Doc) -> str:
-    """The Doc's text, built once (spaCy rebuilds `doc.text` from its tokens on every access)."""
-    text = doc.user_data.get("polybius_text")
-    if text is None:
-        text = doc.user_data["polybius_text"] = doc.text
-    return text
 
 
 def place_country(kb: KnowledgeBase, place: str | None) -> str | None:
@@ -328,7 +322,7 @@ class Resolver:
             }
             if len(countries) == 1:
                 ctx.countries[countries.pop()] += 1
-        for ent in sent.ents:
+        for ent in span_ents(sent):
             if ent.label_ != "PERSON":
                 continue
             actor = self.resolve(ent.root, ctx, mentions)
@@ -694,10 +688,9 @@ class Resolver:
 
     def _gazetteer_country(self, tokens: list[Token]) -> str | None:
         """The country of a place entity among the argument's words ("shelled Kirkuk", "parts of Sinai")."""
-        idx = {t.i for t in tokens}
-        for ent in tokens[0].doc.ents:
-            if ent.start not in idx:
-                continue
+        by_token = entity_index(tokens[0].doc).by_token  # built once per document
+        starting = (by_token.get(t.i) for t in tokens)
+        for ent in (e for t, e in zip(tokens, starting, strict=True) if e is not None and e.start == t.i):
             if ent.label_ not in PLACE_ENTS:
                 # a place the parser took for an organisation ("Nagorno-Karabakh began ..."): its whole name
                 if ent.label_ != "ORG" or self.kb.names.get(name_key(ent.text)):
@@ -808,9 +801,10 @@ class Resolver:
         return ctx.people.get(name_key(" ".join(parts))) or ctx.people.get(name_key(parts[-1]))
 
     def _pronoun(self, head: Token, ctx: DocContext) -> Actor | None:
-        before = [
-            (pos, a) for pos, a in ctx.seen_people if pos < head.idx and head.idx - pos <= PRONOUN_REACH
-        ]
+        # seen_people is in text order: a bisect finds the reach, whatever the length of the document
+        lo = bisect_left(ctx.seen_people, head.idx - PRONOUN_REACH, key=lambda pa: pa[0])
+        hi = bisect_left(ctx.seen_people, head.idx, key=lambda pa: pa[0])
+        before = ctx.seen_people[lo:hi]
         if not before:
             return None
         pos, latest = before[-1]

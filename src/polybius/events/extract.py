@@ -40,6 +40,7 @@ from polybius.events.modality import (
 )
 from polybius.events.ontology import CameoCode, Ontology
 from polybius.models import Actor, Event
+from polybius.nlp import span_ents
 
 TITLE_END = "polybius_title_end"  # Doc.user_data key: where the coded headline ends (0: none)
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
@@ -356,7 +357,7 @@ class EventExtractor:
                     country = c
                     break
         if country is None and self.resolver.locate is not None:
-            for ent in predicate.sent.ents:
+            for ent in span_ents(predicate.sent):
                 if ent.start in clause and ent.label_ in ("GPE", "LOC", "FAC"):
                     country = self.resolver.locate(ent.text, ())
                     if country:
