@@ -1,5 +1,5 @@
 import sys
 
-from polybius.cli import main
+from polybius.launch import main
 
 sys.exit(main())

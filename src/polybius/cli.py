@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -26,10 +29,18 @@ from polybius.models import DocumentError
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
 from polybius.pipeline import DOC_TIMEOUT, MAX_CHARS, Options, ingest_into, run
 from polybius.query import EventFilter, aggregated, aggregated_events, event_rows, summary, to_record
-from polybius.store import DEFAULT_DB, StoreError, connect_waiting
+from polybius.store import DEFAULT_DB, StoreError, StoreWriteError, connect_waiting
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 TABLE_COLUMNS = ("date", "source_code", "cameo", "target_code", "confidence", "evidence_text")
+
+
+# Exit status (README "Exit status"): what a script needs to tell apart.
+EXIT_OK = 0  # every document coded (or nothing to code)
+EXIT_DOCUMENTS_FAILED = 1  # one or more documents failed (reported one line each); the rest were processed
+EXIT_USAGE = 2  # usage error: bad arguments, options, paths, model or store; nothing was processed
+EXIT_STOPPED = 3  # the run stopped part way: the store or the output could not be written (full disk, I/O)
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT; the store keeps every batch committed before it
 
 
 class CliError(Exception):
@@ -296,7 +307,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"{counts.skipped} already stored; {counts.failed} with errors",
         file=sys.stderr,
     )
-    return 0
+    return EXIT_DOCUMENTS_FAILED if counts.failed else EXIT_OK
 
 
 def cmd_code(args: argparse.Namespace) -> int:
@@ -323,7 +334,7 @@ def cmd_code(args: argparse.Namespace) -> int:
             f"{n_copies} copies of documents coded above left out",
             file=sys.stderr,
         )
-    return 0
+    return EXIT_DOCUMENTS_FAILED if n_errors else EXIT_OK
 
 
 def print_table(rows: list[dict[str, Any]], columns: Sequence[str] = TABLE_COLUMNS) -> None:
@@ -435,7 +446,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     print(f"coding the bundled sample articles in {SAMPLES} into {args.db} ...", file=sys.stderr)
     args.paths = [str(SAMPLES)]
-    cmd_ingest(args)
+    cmd_ingest(args)  # the samples' bad/ documents fail on purpose (they show the error path): exit 0
     print_summary(args.db)
     con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
     print()
@@ -617,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="code the bundled sample articles into the store and show what came out")
     add_db_option(p)
     add_coding_options(p)
+    add_fetch_options(p)  # the demo runs `ingest`, which reads them (the samples are local files)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
@@ -700,15 +712,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(handler, args)
 
 
+STOPPING_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG})
+
+
 def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        return handler(args)
-    except (CliError, StoreError, ModelError, ValueError, OSError) as exc:
-        print(f"polybius: error: {exc}", file=sys.stderr)
-        return 2
+        status = handler(args)
+        sys.stdout.flush()  # a full disk behind a redirected stdout shows here, not at interpreter exit
+        return status
+    except StoreWriteError as exc:
+        return fail(str(exc), EXIT_STOPPED)
+    except OSError as exc:
+        if exc.errno in STOPPING_ERRNOS:
+            where = f" ({exc.filename})" if exc.filename else ""
+            return silence_stdout(fail(f"could not write: {exc.strerror or exc}{where}", EXIT_STOPPED))
+        if isinstance(exc, BrokenPipeError):  # `polybius code ... | head`: the reader has gone
+            return silence_stdout(EXIT_STOPPED)
+        return fail(str(exc), EXIT_USAGE)
+    except (CliError, StoreError, ModelError, ValueError) as exc:
+        return fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
-        print("polybius: interrupted", file=sys.stderr)
-        return 130
+        return fail("interrupted", EXIT_INTERRUPTED, prefix="polybius: ")
+
+
+def fail(message: str, status: int, prefix: str = "polybius: error: ") -> int:
+    print(f"{prefix}{' '.join(message.split())}", file=sys.stderr)
+    return status
+
+
+def silence_stdout(status: int) -> int:
+    """Point stdout at /dev/null, so that the interpreter's last flush of a broken or full output cannot
+    print a second error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return status
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ and `watch`.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -298,6 +299,7 @@ _WORKER_CODER: Coder | None = None
 
 def _init_worker(options: Options, coder: Coder | None) -> None:
     global _WORKER_CODER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no worker tracebacks
     _WORKER_CODER = coder if coder is not None else Coder(options)
 
 

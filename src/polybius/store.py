@@ -6,11 +6,12 @@ is one transaction, so an interrupted run leaves whole documents or none.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,10 @@ class StoreError(RuntimeError):
     pass
 
 
+class StoreWriteError(StoreError):
+    """A transaction could not be written (full disk, I/O error): it was rolled back, earlier ones are kept."""
+
+
 def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = str(path)
     if read_only and path != ":memory:" and not Path(path).exists():
@@ -248,6 +253,37 @@ def write_batch(
     return len(write_results(con, results, errors))
 
 
+def write_failure(exc: BaseException) -> str:
+    """One line for a failed write, with the operating system's reason first when there is one."""
+    text = " ".join(str(exc).split())
+    for reason in ("No space left on device", "Disk quota exceeded", "Read-only file system", "Input/output error"):
+        if reason.lower() in text.lower():
+            return f"could not write to the store: {reason} (this batch was rolled back; earlier batches are kept)"
+    return f"could not write to the store: {text[:300]} (this batch was rolled back; earlier batches are kept)"
+
+
+def new_events_only(con: duckdb.DuckDBPyConnection, results: list[DocumentResult]) -> list[DocumentResult]:
+    """The results with only events whose id is not stored yet nor earlier in the batch, so that
+    `documents.n_events`, and every count made from the results written, is the count of event rows stored.
+    (Ids are unique within a document by construction; this guards ids that collide across documents.)"""
+    ids = [e.event_id for r in results for e in r.events]
+    if not ids:
+        return results
+    taken = {
+        row[0]
+        for row in con.execute("SELECT event_id FROM events WHERE event_id IN (SELECT unnest(?))", [ids]).fetchall()
+    }
+    out = []
+    for r in results:
+        kept = []
+        for e in r.events:
+            if e.event_id not in taken:
+                taken.add(e.event_id)
+                kept.append(e)
+        out.append(r if len(kept) == len(r.events) else replace(r, events=kept))
+    return out
+
+
 def write_results(
     con: duckdb.DuckDBPyConnection,
     results: Sequence[DocumentResult],
@@ -266,6 +302,7 @@ def write_results(
         if r.document.id not in seen:
             seen.add(r.document.id)
             unique.append(r)
+    unique = new_events_only(con, unique)
     doc_rows = [
         (
             d.id, d.source, d.kind, d.url, d.title, d.date, d.date_source, d.dateline, d.outlet, d.text,
@@ -290,8 +327,11 @@ def write_results(
             "ON CONFLICT (source, reason) DO UPDATE SET seen_at = excluded.seen_at",
         )
         con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
+    except BaseException as exc:  # an error, or Ctrl-C in the middle: the transaction is undone whole
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.Error | OSError):
+            raise StoreWriteError(write_failure(exc)) from exc
         raise
     return unique
 
