@@ -417,9 +417,9 @@ def test_serving_while_ingesting(tmp_path, db):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err
     stored = re.search(r"ingested (\d+) documents \(\d+ sentences, (\d+) events\).* (\d+) with errors", err)
     assert stored, err
+    assert proc.returncode == (1 if int(stored.group(3)) else 0), err  # 1: some documents failed (README)
     assert int(stored.group(1)) + int(stored.group(3)) == 320 and int(stored.group(1)) > 300
     end = client.get("/api/summary").json()
     assert end["documents"] == start["documents"] + int(stored.group(1))
