@@ -88,4 +88,4 @@ def cmd_ingest_cluster(
         f"{counts.tasks} tasks ({counts.tasks_done_before} done by an earlier run, {counts.tasks_failed} failed)",
         file=sys.stderr,
     )
-    return 1 if counts.tasks_failed else 0
+    return 1 if counts.tasks_failed or counts.failed else 0  # README "Exit status": 1 when any document failed
