@@ -98,7 +98,7 @@ def test_a_long_document_is_coded_in_pieces_with_offsets_into_its_text(coder: Co
 
 
 def test_max_chars_gives_one_error_and_the_batch_goes_on(coder: Coder):
-    options = replace(coder.options, max_chars=5000)
+    options = replace(coder.options, max_chars=5000, dedup=False)
     raws = [
         RawDocument("big", "text", long_text(8000), "big.txt"),
         RawDocument("small", "text", PARAGRAPHS[0], "small.txt"),
@@ -112,7 +112,7 @@ def test_max_chars_gives_one_error_and_the_batch_goes_on(coder: Coder):
 
 
 def test_doc_timeout_reports_the_document_and_the_batch_goes_on(coder: Coder):
-    slow = Coder(replace(coder.options, doc_timeout=1e-9), nlp=coder.nlp)
+    slow = Coder(replace(coder.options, doc_timeout=1e-9, dedup=False), nlp=coder.nlp)
     raws = [RawDocument("a", "text", long_text(3000), "a.txt"), RawDocument("b", "text", long_text(60_000), "b.txt")]
     results = list(run(raws, slow.options, coder=slow))
     assert all(isinstance(r, DocumentError) and "--doc-timeout" in r.reason for r in results)
