@@ -20,10 +20,12 @@ import multiprocessing as mp
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 import duckdb
@@ -292,6 +294,9 @@ def code_chunk(coder: Coder, chunk: Chunk) -> list[Result]:
     return [item if not isinstance(item, Document) else next(coded) for item in chunk]
 
 
+CHUNKS_AHEAD = 4  # chunks queued per worker process
+
+
 # One Coder per worker process, set by the pool initializer (spaCy models cannot be shared between processes):
 # inherited from the parent when the pool forks, built in the worker when it spawns.
 _WORKER_CODER: Coder | None = None
@@ -345,9 +350,16 @@ def run(
     pool = mp.get_context("fork" if fork else "spawn").Pool(
         options.workers, initializer=_init_worker, initargs=(options, coder if fork else None)
     )
+    # Chunks are handed out from this thread, a few per worker ahead: `pool.imap` would read the whole input
+    # in its own thread (all of it in memory, and the duplicate check's store reads racing this thread's writes).
+    pending: deque[AsyncResult[list[Result]]] = deque()
     with pool:
-        for results in pool.imap(_work, linked):
-            yield from _forget_failed(results, index)
+        for chunk in linked:
+            pending.append(pool.apply_async(_work, (chunk,)))
+            if len(pending) >= CHUNKS_AHEAD * options.workers:
+                yield from _forget_failed(pending.popleft().get(), index)
+        while pending:
+            yield from _forget_failed(pending.popleft().get(), index)
 
 
 WRITE_BATCH = 200  # documents per store transaction
