@@ -507,3 +507,24 @@ def test_actor_explains_like_the_cli(db, coder):
     assert client.get("/api/actor?name=Zzyzx+Qwerty").json()["actor"] is None
     assert client.get("/api/actor").status_code == 422
     assert client.get("/api/actor?name=Putin&date=yesterday").status_code == 422
+
+
+def test_duplicates_of_a_document(tmp_path, db):
+    path = tmp_path / "copies.duckdb"
+    path.write_bytes(db.read_bytes())
+    con = connect(path)  # the link stage's columns, and one stored copy of the hostile document
+    con.execute(
+        "INSERT INTO documents (id, title, url, date, text, duplicate_of, duplicate_score) "
+        "SELECT 'hostile-copy', title, 'https://example.org/copy', date, text, id, 0.93 FROM documents WHERE id = 'hostile'"
+    )
+    con.close()
+    client = TestClient(create_app(path))
+    canonical = client.get("/api/duplicates/hostile").json()
+    assert canonical["duplicate_of"] is None and canonical["canonical"] == "hostile"
+    assert [(c["id"], c["score"]) for c in canonical["copies"]] == [("hostile-copy", 0.93)]
+    copy = client.get("/api/duplicates/hostile-copy").json()
+    assert copy["duplicate_of"] == "hostile" and copy["score"] == 0.93
+    assert [c["id"] for c in copy["copies"]] == ["hostile-copy"]
+    assert client.get("/api/duplicates/nothing-here").status_code == 404
+    alone = client.get("/api/events?limit=1").json()["events"][0]["doc_id"]
+    assert client.get(f"/api/duplicates/{alone}").json()["copies"] == []

@@ -446,3 +446,35 @@ def mention_counts(
         for row, _ in a.mentions:
             counts[row["event_id"]] = value
     return counts
+
+
+def duplicates(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict[str, Any] | None:
+    """A document's place among copies (link stage): the canonical document it is a copy of (if it is one)
+    and every stored copy of that canonical document, with similarity scores. None when no document has this
+    id; no copies in a store written before the link stage."""
+    dup = has_column(con, "documents", "duplicate_of")
+    row = con.execute(
+        f"SELECT id, {'duplicate_of, duplicate_score' if dup else 'NULL, NULL'} FROM documents WHERE id = ?",
+        [doc_id],
+    ).fetchone()
+    if row is None:
+        return None
+    _, of, score = row
+    canonical = of or doc_id
+    copies = []
+    if dup:
+        copies = con.execute(
+            "SELECT id, title, url, date, outlet, duplicate_score FROM documents WHERE duplicate_of = ? "
+            "ORDER BY date NULLS LAST, id",
+            [canonical],
+        ).fetchall()
+    return {
+        "doc_id": doc_id,
+        "duplicate_of": of,
+        "score": score,
+        "canonical": canonical,
+        "copies": [
+            {"id": i, "title": t, "url": u, "date": d.isoformat() if d else None, "outlet": o, "score": s}
+            for i, t, u, d, o, s in copies
+        ],
+    }

@@ -270,6 +270,15 @@ def create_app(
             raise HTTPException(404, f"doc_id: no document {doc_id!r} in the store")
         return doc
 
+    @app.get("/api/duplicates/{doc_id}", tags=["documents"])
+    def api_duplicates(con: Store, doc_id: str) -> dict[str, Any]:
+        """The canonical document this one is a copy of (when it is one) and every stored copy of that
+        canonical document (the link stage stores copies as reports, uncoded)."""
+        found = query.duplicates(con, doc_id)
+        if found is None:
+            raise HTTPException(404, f"doc_id: no document {doc_id!r} in the store")
+        return found
+
     @app.get("/api/summary", tags=["store"])
     def api_summary(con: Store) -> dict[str, Any]:
         """Counts of what the store holds, the events' date range and the last ingest time."""
