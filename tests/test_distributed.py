@@ -175,7 +175,7 @@ def test_cli_cluster_option_errors(tmp_path, capsys):
 def test_forked_workers_give_the_one_process_store(corpus, tmp_path):
     """--workers 2 (a forked pool fed from the calling thread, the duplicate check on) stores what one process does."""
     one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
-    assert cli_main(["ingest", str(corpus), "--db", str(one), "--quiet"]) == 0
-    assert cli_main(["ingest", str(corpus), "--db", str(two), "--quiet", "--workers", "2", "--batch-size", "8"]) == 0
+    assert cli_main(["ingest", str(corpus), "--db", str(one), "--quiet"]) == 1  # the corpus has bad documents
+    assert cli_main(["ingest", str(corpus), "--db", str(two), "--quiet", "--workers", "2", "--batch-size", "8"]) == 1
     assert contents(two) == contents(one)
     assert table(one, "SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL")[0][0] > 0
