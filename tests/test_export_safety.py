@@ -69,8 +69,8 @@ def test_failed_export_leaves_no_file(store, tmp_path, monkeypatch, fmt):
     out = tmp_path / f"out.{fmt}"
     real = export_module._write
 
-    def half_then_fail(con, fmt, path, f):
-        real(con, fmt, path, f)  # the temporary file is complete ...
+    def half_then_fail(con, fmt, path, f, *rest):
+        real(con, fmt, path, f, *rest)  # the temporary file is complete ...
         assert path.exists() and path.parent == out.parent and path != out
         raise OSError(28, "No space left on device")  # ... and then the disk fills up
 
@@ -86,7 +86,7 @@ def test_failed_export_keeps_the_old_file(store, tmp_path, monkeypatch):
     out = tmp_path / "out.jsonl"
     out.write_text("old\n")
 
-    def fail(con, fmt, path, f):
+    def fail(con, fmt, path, f, *rest):
         path.write_text("half a li")
         raise RuntimeError("boom")
 

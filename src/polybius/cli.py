@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import itertools
 import json
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,7 +29,15 @@ from polybius.link.dedup import DEFAULT_THRESHOLD
 from polybius.models import DocumentError
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
 from polybius.pipeline import DOC_TIMEOUT, MAX_CHARS, Options, ingest_into, run
-from polybius.query import EventFilter, aggregated, aggregated_events, event_rows, summary, to_record
+from polybius.query import (
+    EventFilter,
+    aggregated,
+    aggregated_events,
+    event_rows,
+    iter_event_rows,
+    summary,
+    to_record,
+)
 from polybius.store import DEFAULT_DB, StoreError, StoreWriteError, connect_waiting
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
@@ -225,6 +234,8 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence (0-1)"
     )
+    g.add_argument("--country", help="events located in this country (ISO3 of the event's location)")
+    g.add_argument("--doc", metavar="DOC_ID", help="events of this document id")
     g.add_argument("--limit", type=positive_int, help="at most this many events")
 
 
@@ -238,6 +249,8 @@ def event_filter(args: argparse.Namespace) -> EventFilter:
         quad_class=args.quad_class,
         min_confidence=args.min_confidence,
         limit=args.limit,
+        country=getattr(args, "country", None),
+        doc_id=getattr(args, "doc", None),
     )
 
 
@@ -337,22 +350,31 @@ def cmd_code(args: argparse.Namespace) -> int:
     return EXIT_DOCUMENTS_FAILED if n_errors else EXIT_OK
 
 
-def print_table(rows: list[dict[str, Any]], columns: Sequence[str] = TABLE_COLUMNS) -> None:
-    if not rows:
-        print("no events")
-        return
+TABLE_SAMPLE = 500  # rows that set the table's column widths; later rows stream with the same widths
+
+
+def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] = TABLE_COLUMNS) -> None:
+    """A table on stdout, streamed: widths come from the first TABLE_SAMPLE rows."""
+
     def cell(value: Any) -> str:
         if value is None:
             return "-"
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    cells = [[cell(r[c]) for c in columns] for r in rows]
-    for row in cells:
-        row[-1] = row[-1][:70]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    def cells(row: dict[str, Any]) -> list[str]:
+        out = [cell(row[c]) for c in columns]
+        out[-1] = out[-1][:70]
+        return out
+
+    it = iter(rows)
+    head = [cells(r) for r in itertools.islice(it, TABLE_SAMPLE)]
+    if not head:
+        print("no events")
+        return
+    widths = [max(len(c), *(len(row[i]) for row in head)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in itertools.chain(head, (cells(r) for r in it)):
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 AGGREGATE_COLUMNS = (
@@ -397,10 +419,11 @@ def cmd_events(args: argparse.Namespace) -> int:
         else:
             print_table(aggregate_rows(records), AGGREGATE_COLUMNS)
         return 0
-    rows = event_rows(con, event_filter(args))
+    rows = iter_event_rows(con, event_filter(args))  # streamed: memory stays flat at any store size
     if args.format == "jsonl":
+        out = sys.stdout
         for row in rows:
-            print(json.dumps(to_record(row), ensure_ascii=False))
+            out.write(json.dumps(to_record(row), ensure_ascii=False) + "\n")
     elif args.format == "csv":
         from polybius.export import write_csv
 
@@ -412,7 +435,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest
-    n = export(con, args.format, Path(args.out), event_filter(args), force=args.force)
+    n = export(con, args.format, Path(args.out), event_filter(args), force=args.force, header=args.header)
     print(f"wrote {n} events to {args.out} ({args.format})", file=sys.stderr)
     return 0
 
@@ -603,12 +626,16 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="export stored events to a file",
         description="Export events: jsonl (the event contract), csv (flat columns), parquet, or "
-        "gdelt (GDELT 2.0 event-table columns, tab-separated, with a header row).",
+        "gdelt (the GDELT 2.0 event table: 61 tab-separated columns, no header row unless --header, FIPS "
+        "country codes, GDELT's geography types). Written by DuckDB COPY into a temporary file that is renamed "
+        "when complete; never onto the store, never over a file without --force. Columns: "
+        "docs/data-dictionary.md.",
     )
     add_db_option(p)
     p.add_argument("--format", choices=FORMATS, required=True, help="file format")
     p.add_argument("out", metavar="OUT", help="output file (written whole or not at all; never the store)")
     p.add_argument("--force", action="store_true", help="overwrite OUT when it exists")
+    p.add_argument("--header", action="store_true", help="gdelt: write a header row of GDELT's column names")
     add_filter_options(p)
     p.set_defaults(func=cmd_export)
 

@@ -1,39 +1,38 @@
-"""Export stored events: JSON lines (the contract), CSV (flat), Parquet (DuckDB COPY) and GDELT 2.0-style TSV."""
+"""Export stored events: JSON lines (the contract), CSV (flat), Parquet and GDELT 2.0 TSV.
+
+Every format is written by DuckDB `COPY` from one SQL query (`query.event_sql`, `record.record_sql`,
+`gdelt.gdelt_sql`): no Python loop over the events, so memory stays flat at any store size. The file is
+written under a temporary name in the target's folder and renamed when complete.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Iterable
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import duckdb
 
-from polybius.actors.kb import NON_STATE
-from polybius.query import EventFilter, _where, event_rows, to_record
+from polybius.gdelt import GDELT_COLUMNS, copy_gdelt, known_group
+from polybius.query import EventFilter, event_sql
+from polybius.record import record_sql
 from polybius.store import EVENT_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet", "gdelt")
-GDELT_COLUMNS = tuple(
-    (Path(__file__).resolve().parent / "data" / "gdelt_columns.txt").read_text(encoding="utf-8").split()
-)
-GEO_TYPES = {"country": 1, "adm1": 5, "region": 5, "city": 4}
+__all__ = ["FORMATS", "GDELT_COLUMNS", "ExportError", "export", "gdelt_id", "known_group", "write_csv"]
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    n = 0
-    for row in rows:
-        out.write(json.dumps(to_record(row), ensure_ascii=False) + "\n")
-        n += 1
-    return n
+def gdelt_id(event_id: str) -> int:
+    """GLOBALEVENTID: the first 60 bits of the event id's SHA-1 (what the SQL of gdelt.py computes)."""
+    return int(hashlib.sha1(event_id.encode("utf-8")).hexdigest()[:15], 16)
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Flat rows as CSV to a text stream (`polybius events --format csv`), header first, one row at a time."""
     writer = csv.DictWriter(out, fieldnames=list(EVENT_COLUMNS), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     n = 0
@@ -43,77 +42,9 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     return n
 
 
-def gdelt_id(event_id: str) -> int:
-    return int(hashlib.sha1(event_id.encode("utf-8")).hexdigest()[:15], 16)
-
-
-def known_group(code: str | None) -> str:
-    return code[3:6] if code and code[:3] in NON_STATE else ""
-
-
-def gdelt_row(row: dict[str, Any], doc: dict[str, Any]) -> list[Any]:
-    """One event as GDELT 2.0's 61 columns; fields polybius has no counterpart for are left empty."""
-    d: date | None = row["date"]
-    rec: dict[str, Any] = dict.fromkeys(GDELT_COLUMNS, "")
-    rec["GLOBALEVENTID"] = gdelt_id(row["event_id"])
-    if d:
-        rec["SQLDATE"] = d.strftime("%Y%m%d")
-        rec["MonthYear"] = d.strftime("%Y%m")
-        rec["Year"] = d.year
-        rec["FractionDate"] = f"{d.year + (d.timetuple().tm_yday - 1) / 365:.4f}"
-    for n, side in (("1", "source"), ("2", "target")):
-        if row[f"{side}_code"] is None:
-            continue
-        rec[f"Actor{n}Code"] = row[f"{side}_code"]
-        rec[f"Actor{n}Name"] = (row[f"{side}_name"] or "").upper()
-        rec[f"Actor{n}CountryCode"] = (
-            row[f"{side}_country"] if row[f"{side}_country"] not in NON_STATE else ""
-        )
-        rec[f"Actor{n}KnownGroupCode"] = known_group(row[f"{side}_code"])
-        rec[f"Actor{n}Type1Code"] = row[f"{side}_sector"] or ""
-    rec["IsRootEvent"] = 1 if row["sentence_index"] == 0 else 0
-    rec["EventCode"] = row["cameo"]
-    rec["EventBaseCode"] = row["cameo"][:3]
-    rec["EventRootCode"] = row["cameo_root"]
-    rec["QuadClass"] = row["quad_class"]
-    rec["GoldsteinScale"] = row["goldstein"]
-    rec["NumMentions"] = rec["NumSources"] = rec["NumArticles"] = 1
-    if row["location_name"] is not None:
-        rec["ActionGeo_Type"] = GEO_TYPES.get(row["location_feature"] or "", 4)
-        rec["ActionGeo_FullName"] = row["location_name"]
-        rec["ActionGeo_CountryCode"] = row["location_country"] or ""
-        rec["ActionGeo_Lat"] = row["location_lat"] if row["location_lat"] is not None else ""
-        rec["ActionGeo_Long"] = row["location_lon"] if row["location_lon"] is not None else ""
-    added: datetime | None = doc.get("ingested_at")
-    rec["DATEADDED"] = added.strftime("%Y%m%d%H%M%S") if added else ""
-    rec["SOURCEURL"] = doc.get("url") or doc.get("source") or ""
-    return [rec[c] for c in GDELT_COLUMNS]
-
-
-def write_gdelt(con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    docs = {
-        r[0]: {"url": r[1], "source": r[2], "ingested_at": r[3]}
-        for r in con.execute("SELECT id, url, source, ingested_at FROM documents").fetchall()
-    }
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(GDELT_COLUMNS)
-    n = 0
-    for row in rows:
-        writer.writerow(gdelt_row(row, docs.get(row["doc_id"], {})))
-        n += 1
-    return n
-
-
-def write_parquet(con: duckdb.DuckDBPyConnection, f: EventFilter, path: Path) -> int:
-    where, params = _where(f)
+def _copy(con: duckdb.DuckDBPyConnection, select: str, params: list[Any], path: Path, options: str) -> int:
     target = str(path).replace("'", "''")
-    con.execute(
-        f"COPY (SELECT {', '.join(EVENT_COLUMNS)} FROM events{where} "
-        f"ORDER BY date NULLS LAST, doc_id, sentence_index, evidence_start, event_id) "
-        f"TO '{target}' (FORMAT PARQUET)",
-        params,
-    )
-    return con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0]
+    return con.execute(f"COPY ({select}) TO '{target}' ({options})", params).fetchone()[0]
 
 
 class ExportError(ValueError):
@@ -150,13 +81,18 @@ def check_target(con: duckdb.DuckDBPyConnection, path: Path, force: bool = False
 
 
 def export(
-    con: duckdb.DuckDBPyConnection, fmt: str, path: Path, f: EventFilter | None = None, force: bool = False
+    con: duckdb.DuckDBPyConnection,
+    fmt: str,
+    path: Path,
+    f: EventFilter | None = None,
+    force: bool = False,
+    header: bool = False,
 ) -> int:
     """Write the events matching `f` to `path` in `fmt`. Returns the number of events written.
 
     The file is written under a temporary name in the same folder and renamed into place when complete, so a
     failed export leaves no partial file (and an existing file untouched). Refuses to write onto the store or,
-    unless `force`, over an existing file."""
+    unless `force`, over an existing file. `header` adds a header row to the GDELT table (GDELT has none)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     f = f or EventFilter()
@@ -165,7 +101,7 @@ def export(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        n = _write(con, fmt, tmp, f)
+        n = _write(con, fmt, tmp, f, header)
         if not force and target.exists():  # appeared while we were writing: still never overwrite
             raise ExportError(f"{path} exists; use --force to overwrite it")
         os.replace(tmp, target)
@@ -174,13 +110,12 @@ def export(
     return n
 
 
-def _write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, f: EventFilter) -> int:
+def _write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, f: EventFilter, header: bool = False) -> int:
+    sql, params = event_sql(f)
     if fmt == "parquet":
-        return write_parquet(con, f, path)
-    rows = event_rows(con, f)
-    with path.open("w", encoding="utf-8", newline="") as out:
-        if fmt == "jsonl":
-            return write_jsonl(rows, out)
-        if fmt == "csv":
-            return write_csv(rows, out)
-        return write_gdelt(con, rows, out)
+        return _copy(con, sql, params, path, "FORMAT PARQUET")
+    if fmt == "csv":
+        return _copy(con, sql, params, path, "FORMAT CSV, HEADER true")
+    if fmt == "jsonl":
+        return _copy(con, f"SELECT {record_sql()} FROM ({sql})", params, path, "FORMAT JSON")
+    return copy_gdelt(con, f, path, header=header)

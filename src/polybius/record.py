@@ -306,3 +306,26 @@ def json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The JSON Schema as the text checked in at schemas/event.schema.json."""
     return _schema_text()
+
+
+def record_sql() -> str:
+    """The SELECT list that builds records of the contract from the flat store columns in SQL (DuckDB structs),
+    walking the model as `record_from_flat` does: exports write JSON lines with DuckDB COPY, no Python loop."""
+    parts = []
+    for name, subs, nullable in _layout():
+        if subs is None:
+            expr = {
+                "date": "strftime(date, '%Y-%m-%d')",
+                "confidence": "round(confidence, 3)",
+            }.get(name, f'"{name}"')
+        else:
+            values = []
+            for s in subs:
+                col = f'"{name}_{s}"'
+                value = f"nullif({col}, '')" if name == "plover" else col
+                values.append(f'"{s}" := {value}')
+            expr = f"struct_pack({', '.join(values)})"
+            if nullable:
+                expr = f'CASE WHEN "{name}_{subs[0]}" IS NULL THEN NULL ELSE {expr} END'
+        parts.append(f'{expr} AS "{name}"')
+    return ", ".join(parts)
