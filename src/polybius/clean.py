@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from html.parser import HTMLParser
 
 from polybius.models import Document, RawDocument
 
@@ -363,9 +364,51 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
         with_metadata=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    if result is None:
-        return "", None, None
+    if result is None or not (result.text or "").strip():
+        # trafilatura reads through lxml, whose tree stops at 255 levels: a page nested deeper loses all its
+        # text there. The fallback reads the tags as a flat stream, whatever the depth.
+        return fallback_text(html), result.title if result else None, result.date if result else None
     return result.text or "", result.title, result.date
+
+
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "nav", "header", "footer", "aside",
+                       "form", "button", "select", "svg", "iframe"})  # fmt: skip
+BLOCK_TAGS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section",
+                        "blockquote", "tr", "td", "th", "pre", "ul", "ol", "dd", "dt", "main"})  # fmt: skip
+
+
+class _FlatText(HTMLParser):
+    """Text of an HTML page read as a flat stream of tags (no tree, so no depth limit), without scripts,
+    navigation, headers and footers; block tags end a paragraph."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIP_TAGS:
+            self.skipping += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIP_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def fallback_text(html: str) -> str:
+    parser = _FlatText()
+    parser.feed(html)
+    parser.close()
+    paragraphs = (" ".join(p.split()) for p in "".join(parser.parts).split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 SITE_SUFFIX = re.compile(r"\s+[|\-–—]\s+(\S+(?:\s+\S+){0,3})\s*$")  # "... | Reuters", "... - BBC News"

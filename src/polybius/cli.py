@@ -27,7 +27,7 @@ from polybius.ingest.feeds import read_sources
 from polybius.link.aggregate import to_record as to_aggregate_record
 from polybius.link.dedup import DEFAULT_THRESHOLD
 from polybius.models import DocumentError
-from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError
+from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError, check_model
 from polybius.pipeline import DOC_TIMEOUT, MAX_CHARS, Options, ingest_into, run
 from polybius.query import (
     EventFilter,
@@ -306,14 +306,14 @@ def report(err: DocumentError, quiet: bool) -> None:
 
 # -- commands ---------------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    options = options_from(args)
+    check_model(options.model)  # a bad --model is a usage error before any store file is created
     if wants_cluster(args):
-        return cmd_ingest_cluster(args, options_from(args), lambda e: report(e, args.quiet))
+        return cmd_ingest_cluster(args, options, lambda e: report(e, args.quiet))
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
     # the store path, not a connection: each transaction opens and closes the store, so readers
     # (polybius serve, polybius events) can read it while the ingest runs
-    counts = ingest_into(
-        args.db, progress(items, not args.quiet), options_from(args), report=lambda e: report(e, args.quiet)
-    )
+    counts = ingest_into(args.db, progress(items, not args.quiet), options, report=lambda e: report(e, args.quiet))
     print(
         f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
         f"{args.db}; {counts.copies} of them copies of another document (stored as its reports, not coded); "

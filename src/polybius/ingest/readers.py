@@ -6,6 +6,8 @@ the batch. Kind is taken from `--input` when given, else from the extension, the
 
 from __future__ import annotations
 
+import codecs
+import errno
 import glob
 import hashlib
 import json
@@ -29,6 +31,14 @@ EXTENSIONS = {
     ".json": "jsonl",
 }
 SNIFF_BYTES = 8192
+MAX_ID_CHARS = 256  # a document id longer than this is refused (every event id carries it)
+BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 Item = RawDocument | DocumentError
 
@@ -48,24 +58,47 @@ def discover(paths: Iterable[str]) -> Iterator[str | DocumentError]:
         if p.is_file():
             yield str(p)
         elif p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                and (f.suffix.lower() in EXTENSIONS)
-            )
+            found: list[Path] = []
+            for f in sorted(p.rglob("*")):
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.is_symlink() and (problem := link_problem(f)):
+                    yield DocumentError(str(f), problem)  # reported like any unreadable input
+                elif f.is_file() and f.suffix.lower() in EXTENSIONS:
+                    found.append(f)
             yield from (str(f) for f in found)
         elif glob.has_magic(spec):
             matches = sorted(m for m in glob.glob(spec, recursive=True) if os.path.isfile(m))
             if not matches:
                 yield DocumentError(spec, "no file matches this pattern")
             yield from matches
+        elif p.is_symlink() and (problem := link_problem(p)):
+            yield DocumentError(spec, problem)
         else:
             yield DocumentError(spec, "no such file or folder")
 
 
+def link_problem(link: Path) -> str | None:
+    """Why a symbolic link cannot be read (a loop, a missing target), or None when it can."""
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:
+        return "cannot read: symbolic link loop"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "cannot read: symbolic link loop"
+        return f"cannot read: broken symbolic link ({exc.strerror or exc})"
+    return None
+
+
+def bom_encoding(data: bytes) -> str | None:
+    return next((enc for bom, enc in BOMS if data.startswith(bom)), None)
+
+
 def looks_binary(data: bytes) -> bool:
+    """NUL or control bytes in the first 8 KB (after a byte-order mark, UTF-16/32 text is not binary)."""
+    if bom_encoding(data) in ("utf-16", "utf-32"):
+        return False
     head = data[:SNIFF_BYTES]
     if b"\x00" in head:
         return True
@@ -74,19 +107,44 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8, falling back to cp1252 for plausible Western text. Raises ValueError."""
+    """Decode bytes: by their byte-order mark (UTF-8/16/32), else as UTF-8, else as plausible cp1252 Western text,
+    else by charset detection (charset-normalizer) for other legacy encodings. Raises ValueError."""
+    declared = bom_encoding(data)
+    if declared is not None:
+        try:
+            return data.decode(declared), declared.removesuffix("-sig")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"undecodable bytes: invalid {declared} after its byte-order mark ({exc.reason})") from None
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
     text = data.decode("cp1252", errors="replace")
     non_ascii = sum(1 for ch in text if ord(ch) > 127)
     if text and non_ascii / len(text) < 0.05 and "\ufffd" not in text:
         return text, "cp1252"
+    detected = detect_charset(data)
+    if detected is not None:
+        return detected
     raise ValueError(
         f"undecodable bytes: not valid UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
         "and not plausible cp1252 text"
     )
+
+
+def detect_charset(data: bytes) -> tuple[str, str] | None:
+    """A legacy encoding found by charset-normalizer, when its reading is clean text (few odd characters)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding in ("utf_8", "ascii") or best.chaos > 0.1:
+        return None
+    try:
+        text = data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    letters = sum(ch.isalpha() for ch in text)
+    return (text, best.encoding) if text and letters / len(text) > 0.5 else None
 
 
 def sniff_kind(text: str) -> str:
@@ -115,6 +173,9 @@ def read_bytes(data: bytes, source: str, kind: str = "auto", first_line: int = 1
     except ValueError as exc:
         yield DocumentError(source, str(exc))
         return
+    if "\x00" in text:  # past the first 8 KB, or inside UTF-16/32: not text, and never stored
+        yield DocumentError(source, f"binary content, not text (NUL at character {text.index(chr(0)):,})")
+        return
     if kind == "auto":
         by_extension = EXTENSIONS.get(Path(source).suffix.lower())
         kind = by_extension if by_extension in ("html", "jsonl") else sniff_kind(text)
@@ -139,6 +200,10 @@ def read_jsonl(text: str, source: str, first_line: int = 1) -> Iterator[Item]:
             continue
         doc_id = rec.get("id")
         doc_id = None if doc_id is None else str(doc_id)
+        if doc_id is not None and (len(doc_id) > MAX_ID_CHARS or not doc_id.strip()):
+            why = f"is {len(doc_id):,} characters (limit {MAX_ID_CHARS})" if doc_id.strip() else "is blank"
+            yield DocumentError(where, f'"id" {why}; every event id carries it')
+            continue
         keys = [k for k in ("html", "text") if rec.get(k) is not None]
         if not keys:
             yield DocumentError(where, 'JSON line needs a "text" or "html" string', doc_id)
@@ -150,6 +215,9 @@ def read_jsonl(text: str, source: str, first_line: int = 1) -> Iterator[Item]:
             continue
         if not body.strip():
             yield DocumentError(where, f'empty "{key}"', doc_id)
+            continue
+        if "\x00" in body:
+            yield DocumentError(where, f'"{key}" holds a NUL character: binary content, not text', doc_id)
             continue
         meta = {k: rec.get(k) for k in ("title", "date", "url")}
         bad = [k for k, v in meta.items() if v is not None and not isinstance(v, str)]
