@@ -2,6 +2,7 @@
 
     python benchmarks/linking.py duplicates [ARGS...]   # copies found, false merges, check speed at 10k/100k stored
     python benchmarks/linking.py similarity [ARGS...]   # SemEval-2022 Task 8 training pairs, 5-fold CV
+    python benchmarks/linking.py stories [ARGS...]      # the project's story set: pairwise same-story P/R/F1
     python benchmarks/linking.py all                    # every sub-benchmark with its defaults
 """
 
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = {"duplicates": "duplicates.py", "similarity": "similarity.py"}
+BENCHMARKS = {"duplicates": "duplicates.py", "similarity": "similarity.py", "stories": "stories.py"}
 
 
 def load(name: str):  # noqa: ANN201 - a module loaded from a file next to this one
