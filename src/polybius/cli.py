@@ -18,6 +18,8 @@ from typing import Any, NoReturn
 from polybius import __version__
 from polybius.bench import petrarch as petrarch_bench
 from polybius.cli_cluster import add_cluster_options, cmd_ingest_cluster, wants_cluster
+from polybius.cli_link import add_commands as add_link_commands
+from polybius.cli_link import print_stories
 from polybius.cli_stream import add_commands as add_stream_commands
 from polybius.cli_stream import add_fetch_options, fetcher_from
 from polybius.events.petrarch_verbs import dictionary_folder
@@ -35,6 +37,7 @@ from polybius.query import (
     aggregated_events,
     event_rows,
     iter_event_rows,
+    stories,
     summary,
     to_record,
 )
@@ -484,7 +487,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{copies} stored documents are copies of another, counted as its reports):"
     )
     print_table(aggregate_rows([to_aggregate_record(a) for a in reported[:10]]), AGGREGATE_COLUMNS)
+    threads = stories(con, min_docs=2)
     con.close()
+    print(f"\nstories with several articles ({len(threads)}):")
+    print_stories(threads)
     print(
         f"\nnext: polybius events --db {args.db} --source RUS   |   polybius events --db {args.db} --aggregate"
         f"   |   polybius export --db {args.db} --format csv out.csv"
@@ -671,6 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_actor)
 
     add_stream_commands(sub)
+    add_link_commands(sub)
 
     p = sub.add_parser(
         "serve",

@@ -1,6 +1,6 @@
 """The pipeline: the one place that knows the order of the stages.
 
-    ingest -> clean -> link (duplicates) -> parse -> actors -> events -> when/where -> store
+    ingest -> clean -> link (duplicates) -> parse -> actors -> events -> when/where -> store -> link (stories)
 
 The link stage's duplicate check runs on cleaned documents before the parse, so a copy of a document already
 seen costs no parse: it comes out as a `DocumentResult` without sentences or events, its `document.duplicate_of`
@@ -11,7 +11,8 @@ built once per process.
 `run` streams raw documents through it, in this process or in `workers` processes, and yields one
 `DocumentResult` or `DocumentError` per document, in input order. `ingest_into` is the whole path into the
 store (skip what is stored, code, write in transactions, count what was written), shared by `ingest`, `feeds`
-and `watch`.
+and `watch`; each written batch is then clustered into story threads against the stored stories
+(`store_stories`). `story_threads` is the same clustering without a store.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from polybius.events.modality import load_modality
 from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
 from polybius.link.dedup import DEFAULT_THRESHOLD, DupIndex, MemoryIndex, StoreIndex, mark
+from polybius.link.stories import Assignment, Params, cluster, story_docs
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
 from polybius.nlp import (
     BATCH_SIZE,
@@ -52,7 +54,7 @@ from polybius.nlp import (
     load_model,
     parse_long,
 )
-from polybius.store import known_ids, session, write_results
+from polybius.store import known_ids, load_open_stories, session, write_results, write_stories
 from polybius.when import event_date
 from polybius.where import default_gazetteer, event_location
 
@@ -429,6 +431,7 @@ def ingest_into(
         if batch or errors:
             with writing(con) as c:
                 written = write_results(c, batch, errors)
+                store_stories(c, written, coder.kb if coder is not None else None)
         else:
             written = []
         last_commit = time.monotonic()
@@ -470,3 +473,37 @@ def _forget_failed(results: list[Result], index: DupIndex | None) -> list[Result
             if isinstance(r, DocumentError) and r.doc_id:
                 index.forget(r.doc_id)
     return results
+
+
+def store_stories(
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[DocumentResult],
+    kb: KnowledgeBase | None = None,
+    params: Params | None = None,
+) -> None:
+    """The link stage's story threads for newly stored documents: clustered against the stored stories open
+    around their dates (late articles join them), then stored."""
+    if not results:
+        return
+    from polybius.embed import load_embedder
+
+    params = params or Params()
+    docs = story_docs(results, load_embedder(), kb=kb)
+    days = [d.day for d in docs if d.day is not None]
+    existing = load_open_stories(con, min(days, default=None), max(days, default=None), params.window_days)
+    write_stories(con, cluster(docs, existing, params), docs)
+
+
+def story_threads(
+    items: Iterable[Item], options: Options, coder: Coder | None = None, params: Params | None = None
+) -> Iterator[Assignment | DocumentError]:
+    """Stateless story threads: code the documents, cluster them in time order, and yield one assignment
+    (or error) per input document, in input order."""
+    results: list[Result] = list(run(items, options, coder=coder))
+    coded = [r for r in results if isinstance(r, DocumentResult)]
+    from polybius.embed import load_embedder
+
+    docs = story_docs(coded, load_embedder(), kb=coder.kb if coder is not None else None)
+    assigned = {a.doc_id: a for a in cluster(docs, (), params or Params()).assignments}
+    for r in results:
+        yield r if isinstance(r, DocumentError) else assigned[r.document.id]

@@ -478,3 +478,181 @@ def duplicates(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict[str, Any] | 
             for i, t, u, d, o, s in copies
         ],
     }
+
+
+# -- story threads and related articles -------------------------------------------------------------------
+SIMILAR_CANDIDATES = 50  # nearest by embedding, re-ranked with shared words
+SHARED_WORDS = 6
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Older stores (opened read-only) may lack the newer tables."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def stories(
+    con: duckdb.DuckDBPyConnection,
+    since: date | None = None,
+    until: date | None = None,
+    min_docs: int = 1,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Stored stories, latest first: id, canonical headline, date span and number of articles."""
+    if not _has_table(con, "stories"):
+        return []
+    sql = "SELECT story_id, headline, first_date, last_date, n_docs FROM stories WHERE n_docs >= ?"
+    params: list[Any] = [min_docs]
+    if since is not None:
+        sql += " AND (last_date IS NULL OR last_date >= ?)"
+        params.append(since)
+    if until is not None:
+        sql += " AND (first_date IS NULL OR first_date <= ?)"
+        params.append(until)
+    sql += " ORDER BY last_date DESC NULLS LAST, n_docs DESC, story_id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [{k: _iso(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+
+def story(con: duckdb.DuckDBPyConnection, story_id: str) -> dict[str, Any] | None:
+    """One story with its articles (in date order) and the stories merged into it; a merged story's id
+    leads to the story it was merged into. None when unknown."""
+    if not _has_table(con, "stories"):
+        return None
+    seen = {story_id}
+    row = None
+    while row is None:
+        row = con.execute(
+            "SELECT story_id, headline, first_date, last_date, n_docs FROM stories WHERE story_id = ?", [story_id]
+        ).fetchone()
+        if row is None:
+            into = con.execute("SELECT into_id FROM story_merges WHERE merged_id = ?", [story_id]).fetchone()
+            if into is None or into[0] in seen:
+                return None
+            story_id = into[0]
+            seen.add(story_id)
+    out = dict(zip(("story_id", "headline", "first_date", "last_date", "n_docs"), map(_iso, row), strict=True))
+    members = con.execute(
+        "SELECT s.doc_id, coalesce(d.title, s.title), s.day, d.outlet, s.score FROM story_docs s "
+        "LEFT JOIN documents d ON d.id = s.doc_id WHERE s.story_id = ? ORDER BY s.day NULLS LAST, s.doc_id",
+        [story_id],
+    ).fetchall()
+    out["documents"] = [
+        {"doc_id": d, "title": t, "date": _iso(day), "outlet": o, "score": sc} for d, t, day, o, sc in members
+    ]
+    out["merged"] = [
+        {"story_id": m, "doc_id": d, "merged_at": _iso(at)}
+        for m, d, at in con.execute(
+            "SELECT merged_id, doc_id, merged_at FROM story_merges WHERE into_id = ? ORDER BY merged_at, merged_id",
+            [story_id],
+        ).fetchall()
+    ]
+    return out
+
+
+def story_of(con: duckdb.DuckDBPyConnection, doc_id: str) -> str | None:
+    if not _has_table(con, "story_docs"):
+        return None
+    row = con.execute("SELECT story_id FROM story_docs WHERE doc_id = ?", [doc_id]).fetchone()
+    return row[0] if row else None
+
+
+def _doc_places(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {d: set() for d in doc_ids}
+    for doc_id, place in con.execute(
+        "SELECT DISTINCT doc_id, location_name FROM events WHERE list_contains(?, doc_id) AND location_name IS NOT NULL",
+        [doc_ids],
+    ).fetchall():
+        out[doc_id].add(place)
+    return out
+
+
+def _doc_actor_names(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, dict[str, str]]:
+    """code -> a readable name, per document, from its events."""
+    out: dict[str, dict[str, str]] = {d: {} for d in doc_ids}
+    rows = con.execute(
+        "SELECT doc_id, source_code, source_name FROM events WHERE list_contains(?, doc_id) "
+        "UNION SELECT doc_id, target_code, target_name FROM events WHERE list_contains(?, doc_id) "
+        "AND target_code IS NOT NULL",
+        [doc_ids, doc_ids],
+    ).fetchall()
+    for doc_id, code, name in rows:
+        out[doc_id].setdefault(code, name or code)
+    return out
+
+
+def _term_cosine(a: dict[str, int], b: dict[str, int]) -> float:
+    import math
+
+    wa = {t: 1.0 + math.log(c) for t, c in a.items()}
+    wb = {t: 1.0 + math.log(c) for t, c in b.items()}
+    dot = sum(v * wb.get(t, 0.0) for t, v in wa.items())
+    na = math.sqrt(sum(v * v for v in wa.values())) or 1.0
+    nb = math.sqrt(sum(v * v for v in wb.values())) or 1.0
+    return dot / (na * nb)
+
+
+def similar(con: duckdb.DuckDBPyConnection, doc_id: str, k: int = 10) -> list[dict[str, Any]] | None:
+    """The k stored articles most related to `doc_id`, each with why: shared actors, event types, places
+    and words. Candidates are the nearest by embedding (computed in DuckDB over the stored vectors), re-ranked
+    by the mean of the embedding cosine and the cosine of their word counts. None when the document has no
+    stored vector."""
+    if not _has_table(con, "story_docs"):
+        return None
+    me = con.execute(
+        "SELECT vector, terms, actors, event_types, story_id FROM story_docs WHERE doc_id = ?", [doc_id]
+    ).fetchone()
+    if me is None:
+        return None
+    vector, terms, actors, events, my_story = me
+    rows = con.execute(
+        "SELECT s.doc_id, coalesce(d.title, s.title), s.day, s.story_id, s.terms, s.actors, s.event_types, "
+        "list_cosine_similarity(s.vector, ?::FLOAT[]) AS cos FROM story_docs s LEFT JOIN documents d ON d.id = s.doc_id "
+        "WHERE s.doc_id <> ? ORDER BY cos DESC, s.doc_id LIMIT ?",
+        [vector, doc_id, SIMILAR_CANDIDATES],
+    ).fetchall()
+    my_terms = json.loads(terms)
+    scored = []
+    for other, title, day, sid, o_terms, o_actors, o_events, cos in rows:
+        o_terms = json.loads(o_terms)
+        scored.append((0.5 * float(cos or 0.0) + 0.5 * _term_cosine(my_terms, o_terms), other, title, day, sid,
+                       o_terms, o_actors, o_events, cos))  # fmt: skip
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    top = scored[:k]
+    ids = [doc_id] + [x[1] for x in top]
+    places = _doc_places(con, ids)
+    names = _doc_actor_names(con, ids)
+    my_actors, my_events = set(json.loads(actors)), set(json.loads(events))
+    out = []
+    for score, other, title, day, sid, o_terms, o_actors, o_events, cos in top:
+        shared_words = sorted(set(my_terms) & set(o_terms), key=lambda t: (-min(my_terms[t], o_terms[t]), t))
+        shared_actors = sorted(my_actors & set(json.loads(o_actors)))
+        out.append(
+            {
+                "doc_id": other,
+                "title": title,
+                "date": _iso(day),
+                "score": round(score, 4),
+                "embedding_cosine": round(float(cos or 0.0), 4),
+                "same_story": sid == my_story,
+                "story_id": sid,
+                "shared": {
+                    "actors": [{"code": c, "name": names[other].get(c) or names[doc_id].get(c) or c}
+                               for c in shared_actors],  # fmt: skip
+                    "events": sorted(my_events & set(json.loads(o_events))),
+                    "places": sorted(places[doc_id] & places[other]),
+                    "words": shared_words[:SHARED_WORDS],
+                },
+            }
+        )
+    return out

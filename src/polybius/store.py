@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from polybius.link.stories import Clustering, Story, StoryDoc, headline
 from polybius.models import DocumentError, DocumentResult, Event
 from polybius.record import FLAT_COLUMNS, flat_from_event
 
@@ -131,6 +132,34 @@ CREATE TABLE IF NOT EXISTS link_signatures (  -- MinHash signatures of canonical
     minhash BLOB                  -- uint32 x NUM_PERM; NULL for texts shorter than a shingle
 );
 CREATE TABLE IF NOT EXISTS link_bands (hash BIGINT, doc_id VARCHAR);  -- LSH band hashes of link_signatures
+-- story threads (link stage): each stored document's story features, the stories, and their merges
+CREATE TABLE IF NOT EXISTS story_docs (
+    doc_id VARCHAR PRIMARY KEY,
+    story_id VARCHAR,
+    day DATE,
+    title VARCHAR,
+    score DOUBLE,                 -- the score with which it joined its story (0 for a story's first article)
+    terms VARCHAR,                -- JSON {word: count}
+    names VARCHAR,                -- JSON {name: count}
+    actors VARCHAR,               -- JSON list of actor codes
+    event_types VARCHAR,          -- JSON list of "SOURCE:ROOT:TARGET"
+    vector FLOAT[]                -- WordLlama embedding (L2-normalised)
+);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id VARCHAR PRIMARY KEY,
+    headline VARCHAR,
+    first_date DATE,
+    last_date DATE,
+    n_docs INTEGER,
+    updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS story_merges (
+    merged_id VARCHAR,
+    into_id VARCHAR,
+    doc_id VARCHAR,
+    merged_at TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS story_docs_story ON story_docs (story_id);
 CREATE INDEX IF NOT EXISTS events_date ON events (date);
 CREATE INDEX IF NOT EXISTS events_source ON events (source_country, source_code);
 CREATE INDEX IF NOT EXISTS events_target ON events (target_country, target_code);
@@ -432,7 +461,7 @@ def record_file(con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: 
 
 
 # -- shards of a distributed run (distributed.py) ------------------------------------------------------------
-NOT_SHARDED = ("meta", "imported_shards")
+NOT_SHARDED = ("meta", "imported_shards", "story_docs", "stories", "story_merges")  # story threads: store-side state
 
 
 @dataclass
@@ -506,3 +535,86 @@ def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: st
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+# -- story threads ----------------------------------------------------------------------------------------
+STORY_DOC_COLUMNS = (
+    "doc_id", "story_id", "day", "title", "score", "terms", "names", "actors", "event_types", "vector",
+)  # fmt: skip
+
+
+def story_doc_from_row(row: Sequence[Any]) -> StoryDoc:
+    from collections import Counter
+
+    doc_id, _, day, title, _, terms, names, actors, events, vector = row
+    return StoryDoc(
+        id=doc_id,
+        day=day,
+        title=title or "",
+        terms=Counter(json.loads(terms)),
+        names=Counter(json.loads(names)),
+        actors=frozenset(json.loads(actors)),
+        events=frozenset(json.loads(events)),
+        vector=np.asarray(vector, dtype=np.float32),
+    )
+
+
+def load_open_stories(
+    con: duckdb.DuckDBPyConnection, since: Any = None, until: Any = None, window_days: int = 30
+) -> list[Story]:
+    """The stored stories a batch dated `since`..`until` may join: those whose span comes within
+    `window_days` of it, and undated ones (all stories when the batch has no dates)."""
+    sql = "SELECT story_id FROM stories"
+    params: list[Any] = []
+    if since is not None and until is not None:
+        sql += (
+            " WHERE last_date IS NULL OR (last_date >= ?::DATE - to_days(?) AND first_date <= ?::DATE + to_days(?))"
+        )
+        params = [since, window_days, until, window_days]
+    ids = [r[0] for r in con.execute(sql, params).fetchall()]
+    if not ids:
+        return []
+    rows = con.execute(
+        f"SELECT {', '.join(STORY_DOC_COLUMNS)} FROM story_docs WHERE list_contains(?, story_id) "
+        "ORDER BY day NULLS LAST, doc_id",
+        [ids],
+    ).fetchall()
+    stories: dict[str, Story] = {}
+    for row in rows:
+        story = stories.setdefault(row[1], Story(row[1], None, None))
+        story.add(story_doc_from_row(row))
+    return list(stories.values())
+
+
+def write_stories(con: duckdb.DuckDBPyConnection, clustering: Clustering, docs: Sequence[StoryDoc]) -> None:
+    """Store a clustering of new documents: their features and stories, the stories touched, the merges."""
+    now = _now()
+    by_id = {d.id: d for d in docs}
+    rows = [
+        (
+            d.id, a.story_id, d.day, d.title, a.score, json.dumps(dict(d.terms)), json.dumps(dict(d.names)),
+            json.dumps(sorted(d.actors)), json.dumps(sorted(d.events)), [float(x) for x in d.vector],
+        )
+        for a in clustering.assignments
+        for d in [by_id[a.doc_id]]
+    ]  # fmt: skip
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if rows:  # executemany: `insert` hands columns over as numpy object arrays, which a list column breaks
+            marks = ", ".join("?" * len(STORY_DOC_COLUMNS))
+            con.executemany(f"INSERT INTO story_docs VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
+        for m in clustering.merges:
+            con.execute("UPDATE story_docs SET story_id = ? WHERE story_id = ?", [m.into, m.merged])
+            con.execute("DELETE FROM stories WHERE story_id = ?", [m.merged])
+            con.execute("INSERT INTO story_merges VALUES (?, ?, ?, ?)", [m.merged, m.into, m.doc_id, now])
+        for story in clustering.stories:
+            con.execute(
+                "INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (story_id) DO UPDATE SET "
+                "headline = excluded.headline, first_date = excluded.first_date, "
+                "last_date = excluded.last_date, n_docs = excluded.n_docs, updated_at = excluded.updated_at",
+                [story.id, headline(story), story.first, story.last, len(story.members), now],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

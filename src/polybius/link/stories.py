@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -123,6 +123,7 @@ class Assignment:
     doc_id: str
     story_id: str
     score: float  # the winning score (1.0 for a duplicate, 0.0 for a story's founder)
+    duplicate_of: str | None = None  # the canonical document, when this one is a copy of it
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,6 @@ def first_line(text: str) -> str:
 def story_docs(
     results: Sequence[DocumentResult],
     embedder: Any,
-    duplicates: dict[str, str] | None = None,
     kb: KnowledgeBase | None = None,
 ) -> list[StoryDoc]:
     """Story features of coded documents (one embedding batch for all of them); `kb` tells country names
@@ -242,9 +242,10 @@ def story_docs(
         for r in results
     ]
     vectors = embedder.embed(texts)
-    dups = duplicates or {}
     generic = country_words(kb if kb is not None else default_kb())
-    return [story_doc(r, v, dups.get(r.document.id), generic) for r, v in zip(results, vectors, strict=True)]
+    return [
+        story_doc(r, v, r.document.duplicate_of, generic) for r, v in zip(results, vectors, strict=True)
+    ]  # a copy (duplicate_of set by the link stage's duplicate check) joins its canonical document's story
 
 
 # -- scoring ----------------------------------------------------------------------------------------------
@@ -331,7 +332,7 @@ def cluster(docs: Sequence[StoryDoc], existing: Sequence[Story] = (), params: Pa
             stories[target].add(doc)
             of_doc[doc.id] = target
             touched.add(target)
-            assignments.append(Assignment(doc.id, target, 1.0))
+            assignments.append(Assignment(doc.id, target, 1.0, doc.duplicate_of))
             continue
         open_stories = [s for s in stories.values() if is_open(s, doc.day, params)]
         if len(open_stories) > params.candidates:
@@ -347,7 +348,7 @@ def cluster(docs: Sequence[StoryDoc], existing: Sequence[Story] = (), params: Pa
             stories[new.id] = new
             of_doc[doc.id] = new.id
             touched.add(new.id)
-            assignments.append(Assignment(doc.id, new.id, 0.0))
+            assignments.append(Assignment(doc.id, new.id, 0.0, doc.duplicate_of))
             continue
         best_score, best = scored[0]
         joined = [sid for sc, sid in scored[1:] if sc >= params.merge_threshold]
@@ -362,8 +363,8 @@ def cluster(docs: Sequence[StoryDoc], existing: Sequence[Story] = (), params: Pa
             best = older.id
         of_doc[doc.id] = best
         touched.add(best)
-        assignments.append(Assignment(doc.id, best, round(best_score, 4)))
-    final = [Assignment(a.doc_id, resolve(a.story_id, redirect), a.score) for a in assignments]
+        assignments.append(Assignment(doc.id, best, round(best_score, 4), doc.duplicate_of))
+    final = [replace(a, story_id=resolve(a.story_id, redirect)) for a in assignments]
     return Clustering(final, merges, [stories[sid] for sid in sorted(touched) if sid in stories])
 
 
