@@ -56,13 +56,13 @@ NAME_STOP = frozenset(
 class Params:
     """The clustering's knobs (defaults measured on benchmarks/data/stories.jsonl; see docs/benchmarks.md)."""
 
-    threshold: float = 0.12  # an article joins the best story scoring at least this
-    merge_threshold: float = 0.35  # a second story scoring this too is merged into the first
+    threshold: float = 0.15  # an article joins the best story scoring at least this
+    merge_threshold: float = 0.40  # a second story scoring this too is merged into the first
     window_days: int = 30  # stories whose span is further than this from the article are closed
     decay_days: float = 40.0  # the score is multiplied by exp(-gap / decay_days)
-    undated_decay: float = 0.8  # factor when the article or the story has no date
+    undated_decay: float = 0.6  # factor when the article or the story has no date
     w_terms: float = 0.5  # TF-IDF cosine of words
-    w_names: float = 0.3  # TF-IDF cosine of names (country names left to the actors)
+    w_names: float = 0.45  # TF-IDF cosine of names (country names left to the actors)
     w_embed: float = 0.25  # WordLlama cosine, rescaled from [embed_floor, 1] to [0, 1]
     w_actors: float = 0.05  # share of the article's actor codes found in the story
     embed_floor: float = 0.5  # embedding cosines at or below this count as no similarity
@@ -250,7 +250,11 @@ def story_docs(
 
 # -- scoring ----------------------------------------------------------------------------------------------
 def tfidf(counts: Counter[str], df: Counter[str], n_docs: int) -> dict[str, float]:
-    vec = {t: (1.0 + math.log(c)) * math.log((1 + n_docs) / (1 + df.get(t, 0))) for t, c in counts.items() if c > 0}
+    vec = {
+        t: (1.0 + math.log(c)) * (1.0 + math.log((1 + n_docs) / (1 + df.get(t, 0))))
+        for t, c in counts.items()
+        if c > 0
+    }  # smoothed: a word in every article still counts (a batch of two articles has no rare words)
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {t: v / norm for t, v in vec.items()}
 

@@ -1,0 +1,216 @@
+"""Story threads: online clustering, stable ids, late articles, merges, the store tables, the CLI."""
+
+import io
+import json
+import random
+import sys
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from polybius.cli import main
+from polybius.ingest import read_paths
+from polybius.link.stories import Params, Story, StoryDoc, cluster, headline, story_id, text_names, text_terms
+from polybius.pipeline import Options, ingest_into
+from polybius.query import similar, stories, story, story_of
+from polybius.store import connect, load_open_stories
+
+ROOT = Path(__file__).resolve().parents[1]
+STORY_SET = ROOT / "benchmarks" / "data" / "stories.jsonl"
+DAY0 = date(2024, 3, 1)
+
+
+def unit(*axes: int, dim: int = 8) -> np.ndarray:
+    v = np.zeros(dim, dtype=np.float32)
+    v[list(axes)] = 1.0
+    return v / np.linalg.norm(v)
+
+
+def doc(doc_id: str, day: int | None, words: str, names: str = "", vec: np.ndarray | None = None) -> StoryDoc:
+    return StoryDoc(
+        id=doc_id,
+        day=DAY0 + timedelta(days=day) if day is not None else None,
+        title=f"title of {doc_id}",
+        terms=Counter(words.split()),
+        names=Counter(n for n in names.split(",") if n),
+        actors=frozenset(),
+        events=frozenset(),
+        vector=vec if vec is not None else unit(0),
+    )
+
+
+FLOOD = "river flood village rescue boat water relief camp"
+STRIKE = "miner strike union wage copper mine talks output"
+
+
+def test_articles_of_one_story_join_and_others_do_not():
+    docs = [
+        doc("f1", 0, FLOOD, "assam", unit(0)),
+        doc("s1", 1, STRIKE, "cerro alto", unit(1)),
+        doc("f2", 2, FLOOD + " flood", "assam", unit(0)),
+        doc("s2", 3, STRIKE + " union", "cerro alto", unit(1)),
+    ]
+    result = cluster(docs)
+    by_doc = {a.doc_id: a.story_id for a in result.assignments}
+    assert by_doc["f1"] == by_doc["f2"] == story_id("f1")
+    assert by_doc["s1"] == by_doc["s2"] == story_id("s1")
+    assert by_doc["f1"] != by_doc["s1"]
+    assert not result.merges
+    spans = {s.id: (s.first, s.last, len(s.members)) for s in result.stories}
+    assert spans[story_id("f1")] == (DAY0, DAY0 + timedelta(days=2), 2)
+
+
+def test_time_decay_keeps_distant_articles_apart():
+    near = cluster([doc("a", 0, FLOOD, "assam"), doc("b", 5, FLOOD, "assam")])
+    far = cluster([doc("a", 0, FLOOD, "assam"), doc("b", 200, FLOOD, "assam")])
+    assert len({a.story_id for a in near.assignments}) == 1
+    assert len({a.story_id for a in far.assignments}) == 2  # outside the window: a new story
+
+
+def test_ids_are_stable_whatever_the_input_order():
+    docs = [doc(f"f{i}", i, FLOOD, "assam", unit(0)) for i in range(4)]
+    docs += [doc(f"s{i}", i, STRIKE, "cerro alto", unit(1)) for i in range(4)]
+    first = {a.doc_id: a.story_id for a in cluster(docs).assignments}
+    shuffled = docs[:]
+    random.Random(3).shuffle(shuffled)
+    assert {a.doc_id: a.story_id for a in cluster(shuffled).assignments} == first
+    assert set(first.values()) == {story_id("f0"), story_id("s0")}
+
+
+def test_late_article_joins_an_existing_story():
+    old = cluster([doc("f1", 10, FLOOD, "assam"), doc("f2", 11, FLOOD, "assam")])
+    late = cluster([doc("f0", 8, FLOOD, "assam")], old.stories)  # dated before the story began
+    (a,) = late.assignments
+    assert a.story_id == story_id("f1") and a.score > 0
+    (grown,) = late.stories
+    assert grown.first == DAY0 + timedelta(days=8) and len(grown.members) == 3
+
+
+def test_an_article_that_bridges_two_stories_merges_them_into_the_older():
+    a = doc("a1", 0, "alpha beta gamma", "north", unit(0))
+    b = doc("b1", 1, "delta epsilon zeta", "south", unit(1))
+    bridge = doc("c1", 2, "alpha beta gamma delta epsilon zeta", "north,south", unit(0, 1))
+    result = cluster([a, b, bridge], params=Params(merge_threshold=0.4))
+    ids = {x.doc_id: x.story_id for x in result.assignments}
+    assert ids == dict.fromkeys(("a1", "b1", "c1"), story_id("a1"))
+    (merge,) = result.merges
+    assert (merge.merged, merge.into, merge.doc_id) == (story_id("b1"), story_id("a1"), "c1")
+    assert [s.id for s in result.stories] == [story_id("a1")]
+
+
+def test_headline_is_the_most_central_title():
+    s = Story("x", None, None)
+    s.add(doc("a", 0, FLOOD, vec=unit(0)))
+    s.add(doc("b", 1, FLOOD, vec=unit(0, 1)))
+    s.add(doc("c", 2, FLOOD, vec=unit(0, 1, 2)))
+    assert headline(s) == "title of b"
+
+
+def test_words_and_names():
+    assert text_terms("The miners' unions said strikes will continue") == Counter(
+        {"miner": 1, "union": 1, "strike": 1, "continue": 1}
+    )
+    names = text_names("After talks in Second Thomas Shoal, the Philippine Coast Guard said. The boat left.")
+    assert names["second thomas shoal"] == 1 and names["philippine coast guard"] == 1
+    assert "after" not in names and "the boat" not in names and "boat" not in names
+
+
+# -- through the pipeline and the store -------------------------------------------------------------------
+def story_set() -> list[dict]:
+    return [json.loads(line) for line in STORY_SET.read_text(encoding="utf-8").splitlines()]
+
+
+def test_story_set_is_big_enough_for_the_benchmark():
+    rows = story_set()
+    sizes = Counter(r["story"] for r in rows)
+    assert len(rows) >= 60 and sum(1 for n in sizes.values() if n >= 3) >= 12
+    assert sum(1 for s in sizes if s.startswith("x-")) >= 5  # unrelated articles
+    assert len({r["id"] for r in rows}) == len(rows)
+    days = sorted(r["date"] for r in rows)
+    assert (date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days >= 28
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_batches_in_the_store_keep_ids_and_late_articles_join(tmp_path, coder):
+    rows = {r["id"]: r for r in story_set()}
+    db = tmp_path / "s.duckdb"
+    first = write_jsonl(tmp_path / "a.jsonl", [rows[i] for i in ("ferry-1", "ferry-2", "mine-1", "mine-2")])
+    second = write_jsonl(tmp_path / "b.jsonl", [rows[i] for i in ("ferry-3", "mine-3", "x-chess")])
+    con = connect(db)
+    ingest_into(con, read_paths([str(first)], "jsonl"), Options(), coder=coder)
+    ingest_into(con, read_paths([str(second)], "jsonl"), Options(), coder=coder)
+    listed = {s["story_id"]: s for s in stories(con)}
+    ferry, mine = story_id("ferry-1"), story_id("mine-1")
+    assert set(listed) == {ferry, mine, story_id("x-chess")}
+    assert listed[ferry]["n_docs"] == 3 and listed[ferry]["first_date"] == "2024-03-02"
+    assert listed[ferry]["last_date"] == "2024-03-04"
+    assert listed[mine]["n_docs"] == 3 and "Cerro Alto" in listed[mine]["headline"]
+    assert story_of(con, "ferry-3") == ferry
+    shown = story(con, ferry)
+    assert [d["doc_id"] for d in shown["documents"]] == ["ferry-1", "ferry-2", "ferry-3"]
+    assert [s["story_id"] for s in stories(con, min_docs=2, since=date(2024, 3, 10))] == [mine]
+    assert stories(con, min_docs=2, since=date(2024, 3, 16)) == []
+    assert len(load_open_stories(con, date(2024, 3, 5), date(2024, 3, 5))) == 3
+    related = similar(con, "ferry-1", k=3)
+    assert [r["doc_id"] for r in related[:2]] == ["ferry-2", "ferry-3"] or {
+        r["doc_id"] for r in related[:2]
+    } == {"ferry-2", "ferry-3"}
+    assert related[0]["same_story"] and "ferry" in related[0]["shared"]["words"]
+    assert similar(con, "no-such-doc") is None
+    con.close()
+
+
+def test_an_older_store_without_story_tables_still_opens(tmp_path):
+    db = tmp_path / "old.duckdb"
+    raw = duckdb.connect(str(db))
+    raw.execute("CREATE TABLE documents (id VARCHAR PRIMARY KEY)")
+    raw.close()
+    con = connect(db, read_only=True)
+    assert stories(con) == [] and story(con, "st-x") is None and similar(con, "d") is None
+    con.close()
+    connect(db).close()  # opened for writing, the new tables are added
+    con = connect(db, read_only=True)
+    assert stories(con) == []
+    con.close()
+
+
+def test_cli_stateless_threads_documents(monkeypatch, capsys):
+    rows = {r["id"]: r for r in story_set()}
+    lines = [json.dumps(rows[i]) for i in ("kaduna-1", "kaduna-2", "x-whale")]
+    lines.insert(1, json.dumps({"id": "empty", "text": ""}))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(("\n".join(lines) + "\n").encode())))
+    assert main(["stories", "--input", "jsonl", "-"]) == 1  # one document failed
+    out, err = capsys.readouterr()
+    got = [json.loads(line) for line in out.splitlines()]
+    assert [g["id"] for g in got] == ["kaduna-1", "kaduna-2", "x-whale"]
+    assert set(got[0]) == {"id", "story_id", "duplicate_of"}
+    assert got[0]["story_id"] == got[1]["story_id"] == story_id("kaduna-1")
+    assert got[2]["story_id"] == story_id("x-whale")
+    assert "empty" in err and "threaded 3 documents" in err
+
+
+def test_cli_lists_shows_and_relates(tmp_path, capsys, coder):
+    rows = {r["id"]: r for r in story_set()}
+    path = write_jsonl(tmp_path / "in.jsonl", [rows[i] for i in ("rail-1", "rail-2", "x-bank")])
+    db = str(tmp_path / "s.duckdb")
+    con = connect(db)
+    ingest_into(con, read_paths([str(path)], "jsonl"), Options(), coder=coder)
+    con.close()
+    capsys.readouterr()
+    assert main(["stories", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert story_id("rail-1") in out and "2 articles" in out
+    assert main(["stories", "--db", db, "--show", story_id("rail-1")]) == 0
+    assert "rail-2" in capsys.readouterr().out
+    assert main(["stories", "--db", db, "--show", "st-nothing"]) == 1
+    assert main(["similar", "rail-1", "--db", db, "-k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "rail-2" in out and "(same story)" in out and "shared words" in out
+    assert main(["similar", "nope", "--db", db]) == 1
