@@ -214,3 +214,16 @@ def test_cli_lists_shows_and_relates(tmp_path, capsys, coder):
     out = capsys.readouterr().out
     assert "rail-2" in out and "(same story)" in out and "shared words" in out
     assert main(["similar", "nope", "--db", db]) == 1
+
+
+def test_a_syndicated_copy_joins_its_canonical_story(monkeypatch, capsys):
+    rows = {r["id"]: r for r in story_set()}
+    copy = dict(rows["kaduna-1"], id="kaduna-1-copy", title="Students seized in Kaduna school raid")
+    copy["text"] = "By a staff reporter\n\n" + copy["text"] + "\n\nRead more: subscribe to our newsletter."
+    lines = [json.dumps(x) for x in (rows["kaduna-1"], rows["x-whale"], copy)]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(("\n".join(lines) + "\n").encode())))
+    assert main(["stories", "--input", "jsonl", "-"]) == 0
+    got = {g["id"]: g for g in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert got["kaduna-1-copy"]["duplicate_of"] == "kaduna-1"
+    assert got["kaduna-1-copy"]["story_id"] == got["kaduna-1"]["story_id"] == story_id("kaduna-1")
+    assert got["kaduna-1"]["duplicate_of"] is None
