@@ -250,3 +250,27 @@ def test_older_store_gains_link_columns(tmp_path):
     assert con.execute("SELECT count(*) FROM documents WHERE duplicate_of IS NULL").fetchall() == [(2,)]
     StoreIndex(con)  # documents stored before the link stage have no signatures: they are simply not matched
     assert con.execute("SELECT count(*) FROM link_signatures").fetchall() == [(0,)]
+
+
+def test_gdelt_export_carries_the_aggregated_counts(tmp_path):
+    import csv
+
+    from polybius.export import export
+
+    con = connect(tmp_path / "g.duckdb")
+    write_batch(
+        con,
+        [
+            stored("a", [mention("a")], "https://wire.example/a", "2024-03-04"),
+            stored("b", [mention("b", 0), mention("b", 1)], "https://paper.example/b", "2024-03-05"),
+            stored("c", [], "https://daily.example/c", "2024-03-06", "By staff. " + SENTENCE, duplicate_of="a"),
+            stored("d", [mention("d", cameo="112")], None, "2024-03-05"),
+        ],
+    )
+    export(con, "gdelt", tmp_path / "e.tsv")
+    from polybius.gdelt import GDELT_COLUMNS
+
+    rows = csv.reader((tmp_path / "e.tsv").open(), delimiter="\t")  # no header, as GDELT's files
+    table = [dict(zip(GDELT_COLUMNS, r, strict=True)) for r in rows]
+    counts = {(r["EventCode"], r["NumMentions"], r["NumSources"], r["NumArticles"]) for r in table}
+    assert counts == {("111", "4", "3", "3"), ("112", "1", "1", "1")}

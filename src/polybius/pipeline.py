@@ -260,11 +260,21 @@ def too_long(n: int, max_chars: int) -> str:
 Chunk = list[Document | DocumentError | DocumentResult]
 
 
-def chunks(items: Iterable[Document | DocumentError | DocumentResult], size: int) -> Iterator[Chunk]:
+GROUP_SECONDS = 1.0  # a group of documents for the duplicate check is closed after this long
+
+
+def chunks(
+    items: Iterable[Document | DocumentError | DocumentResult], size: int, seconds: float | None = None
+) -> Iterator[Chunk]:
+    """Lists of `size` items (the last may be shorter); with `seconds`, also closed when an item arrives that
+    long after the list was started."""
     chunk: Chunk = []
+    started = 0.0
     for item in items:
+        if not chunk:
+            started = time.monotonic()
         chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= size or (seconds is not None and time.monotonic() - started >= seconds):
             yield chunk
             chunk = []
     if chunk:
@@ -337,9 +347,11 @@ def run(
     cleaned = clean_items(items, code_title=options.code_title, max_chars=options.max_chars)
     size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
     index = index if options.dedup else None
-    # the duplicate check looks up a whole group at once (a store lookup costs one scan of its band table)
+    # the duplicate check looks up a whole group at once (a store lookup costs one scan of its band table);
+    # a slow source (feeds, stdin) does not wait for a full group: it goes on after GROUP_SECONDS
     group = max(size, index.group if index is not None else 0)
-    linked = (c for g in link_duplicates(chunks(cleaned, group), index) for c in chunks(g, size))
+    groups = chunks(cleaned, group, GROUP_SECONDS)
+    linked = (c for g in link_duplicates(groups, index) for c in chunks(g, size))
     if options.workers <= 1:
         coder = coder or Coder(options)
         for chunk in linked:

@@ -422,10 +422,16 @@ def aggregated_events(
 ) -> list[agg.AggregatedEvent]:
     """Events matching `f` aggregated over their reports (GDELT's NumMentions, NumSources, NumArticles);
     `f.limit` counts aggregated events."""
-    rows = event_rows(con, replace(f, limit=None))
-    own, copies = reports(con, {r["doc_id"] for r in rows})
-    found = agg.aggregate(rows, own, copies, by_place=by_place)
+    found = aggregate_rows(con, event_rows(con, replace(f, limit=None)), by_place)
     return found[: f.limit] if f.limit else found
+
+
+def aggregate_rows(
+    con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], by_place: bool = False
+) -> list[agg.AggregatedEvent]:
+    """Event rows already read (store columns) aggregated over their reports, with the store's copies."""
+    own, copies = reports(con, {r["doc_id"] for r in rows})
+    return agg.aggregate(rows, own, copies, by_place=by_place)
 
 
 def aggregated(
