@@ -268,9 +268,9 @@
       host.append(el("p", { class: "empty" }, "No dated events for this filter."));
       return;
     }
-    const W = 1100;
-    const H1 = 170; // counts
-    const H2 = 130; // Goldstein
+    const W = 820;
+    const H1 = 150; // counts
+    const H2 = 110; // Goldstein
     const M = { l: 48, r: 12, t: 22, gap: 40, b: 24 };
     const H = M.t + H1 + M.gap + H2 + M.b;
     const times = all.map((d) => periodStart(d.period));
@@ -310,10 +310,12 @@
       const g = svg("g", { class: "series", "data-series": s.label });
       for (const d of s.points) {
         const a = periodStart(d.period);
-        const slot = Math.max(2, x(nextPeriod(a, iv)) - x(a));
+        const full = Math.max(2, x(nextPeriod(a, iv)) - x(a));
+        const slot = Math.min(full, 48); // a lone period in a short range stays a bar, not a wall
         const w = Math.max(1.5, (slot * 0.8) / n);
-        const bx = x(a) + slot * 0.1 + i * w;
-        const tip = `${s.label} ${d.period}: ${d.count} events, Goldstein ${fmt(d.goldstein)}`;
+        const bx = x(a) + (full - slot) / 2 + slot * 0.1 + i * w;
+        const quads = d.quad ? Object.entries(d.quad).filter(([, v]) => v).map(([q, v]) => `Q${q} ${v}`).join(", ") : "";
+        const tip = `${s.label} ${d.period}: ${d.count} events, Goldstein ${fmt(d.goldstein)}${quads ? ` (${quads})` : ""}`;
         const common = { "data-series": s.label, "data-period": d.period, "data-count": d.count, "data-goldstein": d.goldstein, fill: s.color };
         g.append(
           svg("rect", { ...common, class: "bar count", x: bx, y: yCount(d.count), width: w, height: Math.max(0.5, yCount(0) - yCount(d.count)) }, svg("title", {}, tip)),
