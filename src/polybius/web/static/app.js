@@ -639,6 +639,8 @@
     }
     panel.hidden = false;
     document.body.classList.add("reading");
+    const row = document.querySelector("#events tbody tr.selected");
+    if (row) row.scrollIntoView({ block: "nearest" });
     const mark = $("#article-text mark.evidence");
     if (mark) mark.scrollIntoView({ block: "center" });
   }
