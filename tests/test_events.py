@@ -432,3 +432,27 @@ def test_faith_communities_take_cameo_religion_codes(coder):
     assert ("IMGINSISL", "CHR", "0841") in coded(coder, "The Islamic State group freed at least 12 Christians on Tuesday.")
     assert ("FRAGOV", "FRAREL", "139") in coded(coder, "French President Emmanuel Macron issued an ultimatum to Muslim leaders.")
 
+
+
+def test_an_act_asked_for_is_the_speakers_request_not_the_act(coder):
+    """Issue 12: obligation and demand put the act in the speaker's mouth; the embedded subject is the target."""
+    assert coded(coder, "Poland demanded that Belarus release the detained journalists.") >= {("POL", "BLR", "1053")}
+    got = coded(coder, "The opposition insisted that the government withdraw the bill.")
+    assert {c for _, _, c in got} == {"1042"}  # the withdrawal was asked for, not done
+    assert coded(coder, "Canada called on Iran to release the two students.") == {("CAN", "IRN", "0253")}
+    assert coded(coder, "The minister said Israel should withdraw its forces from Lebanon.") == {
+        ("GOV", "ISR", "0256")
+    }
+    assert coded(coder, "Britain said Argentina has to pay compensation to the fishermen.") == {("GBR", "ARG", "1031")}
+    assert ("DEU", "RUS", "0253") in coded(coder, "Germany said Russia ought to release the activists.")
+    # no one named asks: nothing was done, and no request is coded
+    assert coded(coder, "Turkey must return the helicopter to Greece.") == set()
+    (ev,) = code_text(coder, "Canada called on Iran to release the two students.").events
+    assert ev.rule.endswith("request:call to") and ev.plover_type == "REQUEST"
+
+
+def test_acts_outrank_the_statements_that_report_them(coder):
+    got = coded(coder, "The foreign ministry said government troops shelled rebel positions near Homs.")
+    assert {c[:2] for _, _, c in got} == {"19"}
+    # a statement that reports no coded act stays
+    assert coded(coder, "Egypt said the talks were useful.") == {("EGY", None, "010")}

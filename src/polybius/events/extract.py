@@ -34,9 +34,11 @@ from polybius.events.modality import (
     REFUSED,
     THREAT,
     ModalityWords,
+    Request,
     is_purpose,
     light_noun_governor,
     modality,
+    request,
 )
 from polybius.events.ontology import CameoCode, Ontology
 from polybius.models import Actor, Event
@@ -644,7 +646,7 @@ class EventExtractor:
                     events.extend(
                         self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=True)
                     )
-        return dedupe(events)
+        return dedupe(rank_statements(events, sent))
 
     def _code(
         self,
@@ -656,13 +658,20 @@ class EventExtractor:
         ctx: DocContext,
         mentions: list[Mention],
         nominal: bool,
+        asked: Request | None = None,
     ) -> Iterator[Event]:
         entry = m.entry
         governing = m.predicate
         if nominal:
             noun = m.predicate
             governing = noun.head if noun.dep_ in OBJECT_DEPS else noun
-        if m.pattern:
+        if asked is None and not nominal and not m.pattern:
+            req = request(m.predicate, self.words)
+            if req is not None:
+                # an act asked for is not done: the speaker's appeal or demand, to whom is asked to act
+                yield from self._request(m, req, sent, sent_index, doc_id, doc_date, ctx, mentions)
+                return
+        if m.pattern or asked is not None:
             state = ASSERTED  # imported patterns carry their own negation and modal words, as in PETRARCH
         else:
             state = modality(governing, self.words) if governing.pos_ in ("VERB", "AUX") else ASSERTED
@@ -827,6 +836,37 @@ class EventExtractor:
                 },
             )
 
+    def _request(
+        self,
+        m: Match,
+        req: Request,
+        sent: Span,
+        sent_index: int,
+        doc_id: str,
+        doc_date: str | None,
+        ctx: DocContext,
+        mentions: list[Mention],
+    ) -> Iterator[Event]:
+        """The appeal or demand for the act `m` matched: by the speaker, to the addressee (issue 12, part 4)."""
+        if req.speaker_verb is None:
+            return  # "Turkey must return the helicopter": no one named asks, and nothing was done
+        if modality(req.speaker_verb, self.words) not in (ASSERTED, INTENT):
+            return  # "did not demand that ...", "if they insist that ..."
+        speaker = subjects(req.speaker_verb)
+        if not speaker:
+            return
+        code = self.words.request_code(m.entry.code, req.demand)
+        if not self.ontology.is_valid(code):
+            code = "100" if req.demand else "020"
+        entry = replace(
+            m.entry, code=code, target=(), intent=None, threat=None, alone=None, implied="", plover="", mode="",
+            context="", origin=f"{m.entry.origin} request:{req.how}",
+        )  # fmt: skip
+        asked = Match(entry, m.predicate, m.event_nouns, speaker[0], req.addressee)
+        for ev in self._code(asked, sent, sent_index, doc_id, doc_date, ctx, mentions, False, asked=req):
+            ev.extra["request_of"] = req.governor.i if req.governor is not None else req.speaker_verb.i
+            yield ev
+
     def _targets(
         self,
         m: Match,
@@ -919,6 +959,31 @@ def uninfer(actor: Actor) -> Actor:
     """The actor without the country the story's context gave it."""
     sector = actor.sector or ""
     return replace(actor, code=sector, country=None, how="text")
+
+
+def rank_statements(events: list[Event], sent: Span) -> list[Event]:
+    """A sentence's acts outrank the statements that report them (issue 12, part 3): a statement (CAMEO 01)
+    whose complement holds a coded act or request is not a separate event ("the ministry said troops shelled
+    ..." is the shelling), and the generic appeal of a verb whose complement was coded as a specific request
+    ("demanded that Y release ...": 1053, not 100) gives way to it."""
+    doc = sent.doc
+    acts = [e for e in events if e.cameo_root != STATEMENT_ROOT and "predicate" in e.extra]
+    asking = {e.extra["request_of"] for e in events if "request_of" in e.extra}
+    out = []
+    for ev in events:
+        pred = ev.extra.get("predicate")
+        if pred is None or "request_of" in ev.extra:
+            out.append(ev)
+            continue
+        if pred in asking and ev.cameo in ("020", "100"):
+            continue
+        if ev.cameo_root == STATEMENT_ROOT:
+            verb = doc[pred]
+            inner = {t.i for c in verb.children if c.dep_ in ("ccomp", "parataxis") for t in c.subtree}
+            if any(a.extra["predicate"] in inner for a in acts):
+                continue
+        out.append(ev)
+    return out
 
 
 def dedupe(events: list[Event]) -> list[Event]:

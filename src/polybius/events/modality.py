@@ -5,7 +5,7 @@ The words come from data/modality.yaml; this module only reads the dependency st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -41,6 +41,12 @@ class ModalityWords:
     refusal_governors: frozenset[str]
     announced_acts: frozenset[str]  # code prefixes whose intended form is the act ("will investigate")
     refusal_codes: dict[str, str]
+    demand_aux: frozenset[str] = frozenset()
+    appeal_aux: frozenset[str] = frozenset()
+    obligation_verbs: frozenset[str] = frozenset()
+    demand_governors: frozenset[str] = frozenset()
+    appeal_governors: frozenset[str] = frozenset()
+    request_codes: dict[str, str] = field(default_factory=dict)
 
     def announced(self, code: str) -> bool:
         return any(code.startswith(prefix) for prefix in self.announced_acts)
@@ -52,6 +58,15 @@ class ModalityWords:
                 return self.refusal_codes[code[:n]]
         return None
 
+    def request_code(self, code: str, demand: bool) -> str:
+        """The CAMEO code for asking for the act `code`: an appeal (02x) or a demand (the parallel 10x)."""
+        appeal = "020"
+        for n in range(len(code), 1, -1):
+            if code[:n] in self.request_codes:
+                appeal = self.request_codes[code[:n]]
+                break
+        return "10" + appeal[2:] if demand else appeal
+
 
 def load_modality(path: Path = MODALITY_FILE) -> ModalityWords:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -59,9 +74,10 @@ def load_modality(path: Path = MODALITY_FILE) -> ModalityWords:
     missing = [f for f in fields if f not in data]
     if missing:
         raise ValueError(f"{path}: missing lists {', '.join(missing)}")
-    words = {f: frozenset(str(w).lower() for w in data[f]) for f in fields if f != "refusal_codes"}
-    codes = {str(k): str(v) for k, v in (data["refusal_codes"] or {}).items()}
-    return ModalityWords(**words, refusal_codes=codes)
+    mappings = ("refusal_codes", "request_codes")
+    words = {f: frozenset(str(w).lower() for w in data[f]) for f in fields if f not in mappings}
+    codes = {m: {str(k): str(v) for k, v in (data[m] or {}).items()} for m in mappings}
+    return ModalityWords(**words, **codes)
 
 
 def is_purpose(clause: Token) -> bool:
@@ -174,3 +190,58 @@ def modality(tok: Token, words: ModalityWords) -> str:
             return CONDITIONAL
         cur = gov
     return state
+
+
+@dataclass(frozen=True)
+class Request:
+    """An act asked for, not done: who asks (the speaker's verb), of whom (the addressee's head), how."""
+
+    demand: bool  # a demand (CAMEO 10x) rather than an appeal (02x)
+    speaker_verb: Token | None  # the verb whose subject asks ("said", "demanded"); None: no one named asks
+    addressee: Token | None  # who is asked: the embedded subject, or the governor's object ("urged Y to")
+    governor: Token | None  # the asking verb when it is a lexicon event of its own ("demanded", "called on")
+    how: str  # "must", "should", "demand-that", "appeal-to" ...: named in the event's rule
+
+
+def _embedded_subject(tok: Token) -> Token | None:
+    return next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+
+
+def _reporter(clause: Token) -> Token | None:
+    """The verb reporting the clause: "the minister said [Israel should withdraw]"."""
+    if clause.dep_ in ("ccomp", "parataxis") and clause.head.pos_ in ("VERB", "AUX") and clause.head is not clause:
+        return clause.head
+    return None
+
+
+def request(tok: Token, words: ModalityWords) -> Request | None:
+    """Whether the predicate is an act that someone asks for rather than an act done (issue 12): an obligation
+    ("must", "should", "ought to", "has to"), the complement of a demanding verb ("demanded that Y cancel"), or
+    the infinitive of an appealing verb ("urged Y to withdraw", "called on Y to release")."""
+    if is_negated(tok):
+        return None
+    for aux in (c for c in tok.children if c.dep_ in ("aux", "auxpass")):
+        lower = aux.lower_
+        if lower in words.demand_aux or lower in words.appeal_aux:
+            return Request(lower in words.demand_aux, _reporter(tok), _embedded_subject(tok), None, lower)
+    head = tok.head
+    has_to = any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+    if tok.dep_ == "xcomp" and has_to and head.lemma_.lower() in words.obligation_verbs and not is_negated(head):
+        lemma = head.lemma_.lower()
+        return Request(lemma not in words.appeal_aux, _reporter(head), _embedded_subject(head), None, f"{lemma} to")
+    if tok.dep_ == "ccomp" and head is not tok:
+        lemma = head.lemma_.lower()
+        if lemma in words.demand_governors or lemma in words.appeal_governors:
+            return Request(lemma in words.demand_governors, head, _embedded_subject(tok), head, f"{lemma} that")
+    if tok.dep_ in ("xcomp", "advcl") and has_to and head.lemma_.lower() in words.appeal_governors:
+        # "urged China to halt", "called on Syria to release", "appealed to the rebels to lay down arms"
+        addressee = next((c for c in head.children if c.dep_ in ("dobj", "obj")), None)
+        if addressee is None:
+            addressee = next(
+                (p for c in head.children if c.dep_ == "prep" and c.lower_ in ("on", "upon", "to")
+                 for p in c.children if p.dep_ == "pobj"),
+                None,
+            )  # fmt: skip
+        if addressee is not None:
+            return Request(False, head, addressee, head, f"{head.lemma_.lower()} to")
+    return None
