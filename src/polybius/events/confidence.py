@@ -38,6 +38,7 @@ FEATURES = (
     "pattern",  # coded by an imported verb pattern
     "recipient_missing",  # the PLOVER type needs a recipient and the sentence names none
     "target_from_phrase",  # no slot named the target; it is the first actor of the predicate's phrase
+    "reports_act",  # a statement whose reported clause holds a coded act (ranked below that act)
 )
 INFERRED = ("text:earlier", "text:main-country", IMPLIED)  # context, not the words themselves, gave the country
 
@@ -73,6 +74,7 @@ def features(
         "pattern": float(pattern),
         "recipient_missing": float(recipient_missing),
         "target_from_phrase": float(target_from_phrase),
+        "reports_act": 0.0,  # set by the sentence's ranking (events.extract.rank_statements)
     }
 
 

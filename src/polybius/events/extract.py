@@ -646,7 +646,7 @@ class EventExtractor:
                     events.extend(
                         self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=True)
                     )
-        return dedupe(rank_statements(events, sent))
+        return dedupe(rank_statements(events, sent, self.confidence))
 
     def _code(
         self,
@@ -961,11 +961,11 @@ def uninfer(actor: Actor) -> Actor:
     return replace(actor, code=sector, country=None, how="text")
 
 
-def rank_statements(events: list[Event], sent: Span) -> list[Event]:
+def rank_statements(events: list[Event], sent: Span, model: ConfidenceModel) -> list[Event]:
     """A sentence's acts outrank the statements that report them (issue 12, part 3): a statement (CAMEO 01)
-    whose complement holds a coded act or request is not a separate event ("the ministry said troops shelled
-    ..." is the shelling), and the generic appeal of a verb whose complement was coded as a specific request
-    ("demanded that Y release ...": 1053, not 100) gives way to it."""
+    whose complement holds a coded act or request stays (its speaker is the source of what is said), but below
+    that act, marked by the confidence feature `reports_act`; and the generic appeal of a verb whose complement
+    was coded as a specific request ("demanded that Y release ...": 1053, not 100) gives way to it."""
     doc = sent.doc
     acts = [e for e in events if e.cameo_root != STATEMENT_ROOT and "predicate" in e.extra]
     asking = {e.extra["request_of"] for e in events if "request_of" in e.extra}
@@ -980,8 +980,11 @@ def rank_statements(events: list[Event], sent: Span) -> list[Event]:
         if ev.cameo_root == STATEMENT_ROOT:
             verb = doc[pred]
             inner = {t.i for c in verb.children if c.dep_ in ("ccomp", "parataxis") for t in c.subtree}
-            if any(a.extra["predicate"] in inner for a in acts):
-                continue
+            reported = [a for a in acts if a.extra["predicate"] in inner]
+            if reported:
+                ev.extra["features"]["reports_act"] = 1.0
+                below = min(a.confidence for a in reported) * 0.9
+                ev = replace(ev, confidence=min(below, model.score(ev.extra["features"])))
         out.append(ev)
     return out
 
