@@ -440,10 +440,10 @@ def test_an_act_asked_for_is_the_speakers_request_not_the_act(coder):
     got = coded(coder, "The opposition insisted that the government withdraw the bill.")
     assert {c for _, _, c in got} == {"1042"}  # the withdrawal was asked for, not done
     assert coded(coder, "Canada called on Iran to release the two students.") == {("CAN", "IRN", "0253")}
-    assert coded(coder, "The minister said Israel should withdraw its forces from Lebanon.") == {
-        ("GOV", "ISR", "0256")
-    }
-    assert coded(coder, "Britain said Argentina has to pay compensation to the fishermen.") == {("GBR", "ARG", "1031")}
+    got = coded(coder, "The minister said Israel should withdraw its forces from Lebanon.")
+    assert ("GOV", "ISR", "0256") in got and not any(c.startswith("08") for _, _, c in got)
+    got = coded(coder, "Britain said Argentina has to pay compensation to the fishermen.")
+    assert ("GBR", "ARG", "1031") in got and not any(c.startswith("07") for _, _, c in got)
     assert ("DEU", "RUS", "0253") in coded(coder, "Germany said Russia ought to release the activists.")
     # no one named asks: nothing was done, and no request is coded
     assert coded(coder, "Turkey must return the helicopter to Greece.") == set()
