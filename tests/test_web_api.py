@@ -528,3 +528,25 @@ def test_duplicates_of_a_document(tmp_path, db):
     assert client.get("/api/duplicates/nothing-here").status_code == 404
     alone = client.get("/api/events?limit=1").json()["events"][0]["doc_id"]
     assert client.get(f"/api/duplicates/{alone}").json()["copies"] == []
+
+
+def test_stories_of_an_ingested_corpus(tmp_path: Path, coder: Coder, client: TestClient):
+    from polybius.pipeline import ingest_into
+
+    assert client.get("/api/stories").json() == {"stories": []}  # a store without stories
+    path = tmp_path / "stories.duckdb"
+    ingest_into(path, read_paths([str(SAMPLES)], "auto"), Options(), coder=coder)
+    with_stories = TestClient(create_app(path))
+    listed = with_stories.get("/api/stories?limit=1000").json()["stories"]
+    con = connect(path, read_only=True)
+    try:
+        assert listed == query.stories(con, limit=1000) and listed
+        biggest = max(listed, key=lambda s: s["n_docs"])
+        one = with_stories.get(f"/api/stories/{biggest['story_id']}").json()
+        assert one == query.story(con, biggest["story_id"])
+    finally:
+        con.close()
+    assert len(one["documents"]) == biggest["n_docs"]
+    assert all(s["n_docs"] >= 2 for s in with_stories.get("/api/stories?min_docs=2").json()["stories"])
+    assert with_stories.get("/api/stories/st-unknown").status_code == 404
+    assert with_stories.get("/api/stories?min_docs=0").status_code == 422

@@ -279,6 +279,27 @@ def create_app(
             raise HTTPException(404, f"doc_id: no document {doc_id!r} in the store")
         return found
 
+    @app.get("/api/stories", tags=["stories"])
+    def api_stories(
+        con: Store,
+        since: Annotated[date | None, Query(description="stories still running on or after this day")] = None,
+        until: Annotated[date | None, Query(description="stories begun on or before this day")] = None,
+        min_docs: Annotated[int, Query(ge=1, le=100_000, description="at least this many articles")] = 1,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """Story threads (the link stage's clustering of articles), latest first: canonical headline, date
+        span, number of articles. An empty list when the store holds no stories."""
+        return {"stories": query.stories(con, since=since, until=until, min_docs=min_docs, limit=limit)}
+
+    @app.get("/api/stories/{story_id}", tags=["stories"])
+    def api_story(con: Store, story_id: str) -> dict[str, Any]:
+        """One story with its articles in date order and the stories merged into it (a merged story's id
+        leads to the story it joined)."""
+        found = query.story(con, story_id)
+        if found is None:
+            raise HTTPException(404, f"story_id: no story {story_id!r} in the store")
+        return found
+
     @app.get("/api/summary", tags=["store"])
     def api_summary(con: Store) -> dict[str, Any]:
         """Counts of what the store holds, the events' date range and the last ingest time."""
