@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from polybius.link.vectors import cosine, tfidf
+
 DIMENSIONS = ("overall", "geography", "entities", "time", "narrative")
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "similarity_model.json"
 LEAD_SENTENCES = 3
@@ -191,19 +193,6 @@ def document_frequencies(items: Iterable[Profile]) -> tuple[Counter[str], int]:
         df.update(p.terms.keys())
         n += 1
     return df, n
-
-
-def tfidf(terms: Counter[str], df: Counter[str], n_docs: int) -> dict[str, float]:
-    """Sublinear TF times smoothed IDF, L2-normalised."""
-    vec = {t: (1.0 + math.log(c)) * (math.log((1 + n_docs) / (1 + df.get(t, 0))) + 1.0) for t, c in terms.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {t: v / norm for t, v in vec.items()}
-
-
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from polybius.actors.kb import KnowledgeBase, default_kb
+from polybius.link.vectors import cosine, tfidf
 from polybius.models import DocumentResult
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
@@ -249,22 +250,6 @@ def story_docs(
 
 
 # -- scoring ----------------------------------------------------------------------------------------------
-def tfidf(counts: Counter[str], df: Counter[str], n_docs: int) -> dict[str, float]:
-    vec = {
-        t: (1.0 + math.log(c)) * (1.0 + math.log((1 + n_docs) / (1 + df.get(t, 0))))
-        for t, c in counts.items()
-        if c > 0
-    }  # smoothed: a word in every article still counts (a batch of two articles has no rare words)
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {t: v / norm for t, v in vec.items()}
-
-
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
-
-
 def gap_days(day: date | None, story: Story) -> int | None:
     if day is None or story.first is None or story.last is None:
         return None
