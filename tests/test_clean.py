@@ -144,3 +144,65 @@ def test_code_title_keeps_the_title_as_the_first_paragraph():
 )
 def test_headline_of_a_page_title(title, headline):
     assert headline_of(title) == headline
+
+
+WRAPPED = (
+    "The foreign ministers of Chile and Peru met in Lima on\n"
+    "Thursday and agreed to reopen the border crossing that was\n"
+    "closed during the dispute over fishing rights. Officials said\n"
+    "the talks would resume next month.\n"
+    "\n"
+    "Trade between the two neighbours fell by a third last year,\n"
+    "according to figures from the customs office in Santiago.\n"
+    "Farmers on both sides had asked for the crossing to reopen."
+)
+
+
+def test_hard_wrapped_paragraphs_are_rejoined_in_place():
+    from polybius.clean import rejoin_wrapped
+
+    joined = rejoin_wrapped(WRAPPED)
+    assert len(joined) == len(WRAPPED)  # offsets into the stored text are unchanged
+    first, second = joined.split("\n\n")
+    assert "\n" not in first and "met in Lima on Thursday" in first
+    # a line that ends a sentence keeps its break; the others become spaces
+    assert second.split("\n") == [
+        "Trade between the two neighbours fell by a third last year, according to figures from the customs "
+        "office in Santiago.",
+        "Farmers on both sides had asked for the crossing to reopen.",
+    ]
+
+
+def test_lines_that_are_units_keep_their_breaks():
+    from polybius.clean import rejoin_wrapped
+
+    headlines = "Quake hits coast\nPresident visits flooded towns in the north of the country today\nMarkets fall"
+    listing = (
+        "The statement listed three demands of the strikers at the port:\n"
+        "- higher wages for the dock workers who load the grain ships\n"
+        "- shorter shifts for the crane operators working through the night\n"
+        "- safety checks"
+    )
+    short = "Talks\nended\nearly"
+    for text in (headlines, listing, short):
+        assert rejoin_wrapped(text) == text
+
+
+def test_clean_rejoins_wrapped_plain_text_but_not_html():
+    doc = clean(RawDocument(id="w", kind="text", content=WRAPPED, source="t"))
+    assert "met in Lima on Thursday" in doc.text
+    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in WRAPPED.split("\n\n")) + "</article></body></html>"
+    page = clean(RawDocument(id="h", kind="html", content=html, source="t"))
+    assert "met in Lima on\nThursday" in page.text or "met in Lima on Thursday" in page.text
+
+
+def test_a_wrapped_sentence_is_coded_as_one(coder):
+    from conftest import code_text
+
+    result = code_text(
+        coder,
+        "Police in the capital arrested dozens of protesters who had\n"
+        "gathered outside the parliament building in Nairobi to demand\n"
+        "lower food prices, officials of Kenya said on Tuesday.",
+    )
+    assert len(result.sentences) == 1

@@ -199,6 +199,36 @@ def normalize_space(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+WRAP_MIN_WIDTH = 40  # a hard-wrapped paragraph's longest line has at least this many characters
+WRAP_SHARE = 0.7  # ... and a line that is wrapped fills at least this share of it
+LIST_LINE = re.compile(r"^(?:[-*\u2022\u2013]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+
+
+def rejoin_wrapped(text: str) -> str:
+    """Undo hard wrapping (archived wire copy, e-mail, PDF-to-text): inside a paragraph whose lines are of
+    similar width, a line break that does not end a sentence becomes a space, so the sentence is not cut in two.
+    Blank lines, list lines, short lines (a real break) and lines ending a sentence keep their break. The text
+    keeps its length, so offsets are unchanged."""
+    out = []
+    for para in re.split(r"(\n\n+)", text):
+        lines = para.split("\n")
+        if len(lines) < 3 or para.startswith("\n"):
+            out.append(para)
+            continue
+        width = max(len(ln) for ln in lines[:-1])
+        full = [len(ln) >= WRAP_SHARE * width for ln in lines[:-1]]
+        if width < WRAP_MIN_WIDTH or sum(full) < max(2, 0.6 * len(full)):
+            out.append(para)  # lines of unequal width: each line is its own unit (headlines, lists, verse)
+            continue
+        joined = lines[0]
+        for prev, line, wide in zip(lines, lines[1:], full, strict=False):
+            keep = not wide or not line or SENTENCE_END.search(prev) or LIST_LINE.match(line)
+            joined += ("\n" if keep else " ") + line
+        out.append(joined)
+    return "".join(out)
+
+
 def strip_junk(text: str) -> tuple[str, list[str], str | None]:
     """Cut the junk tail and drop stray share lines. Returns (text, what was removed, outlet line if any)."""
     lines = text.split("\n")
@@ -438,6 +468,8 @@ def clean(raw: RawDocument, code_title: bool = False) -> Document:
     text = normalize_space(content)
     if not text:
         raise CleanError("empty document (no text)")
+    if raw.kind == "text":
+        text = rejoin_wrapped(text)
     text, removed, outlet_line = strip_junk(text)
     body, text_title, dateline = split_head(text, known_title=title, detect_title=raw.kind == "text")
     title = title or text_title
