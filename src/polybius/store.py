@@ -262,13 +262,17 @@ def insert(
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
     conflict: str = "",
+    dtypes: dict[str, Any] | None = None,
 ) -> None:
-    """Insert many rows at once: the rows are handed to DuckDB as columns (numpy object arrays) and copied
-    with one INSERT ... SELECT, far faster than a prepared statement per row."""
+    """Insert many rows at once: the rows are handed to DuckDB as columns (numpy object arrays, or the
+    `dtypes` given for some columns) and copied with one INSERT ... SELECT, far faster than a prepared
+    statement per row."""
     if not rows:
         return
     view = f"_polybius_{table}_batch"
-    data = {c: np.array([r[i] for r in rows], dtype=object) for i, c in enumerate(columns)}
+    data = {
+        c: np.array([r[i] for r in rows], dtype=(dtypes or {}).get(c, object)) for i, c in enumerate(columns)
+    }
     con.register(view, data)
     try:
         names = ", ".join(columns)

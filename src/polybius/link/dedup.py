@@ -37,6 +37,7 @@ import numpy as np
 from datasketch import MinHash
 
 from polybius.models import Document
+from polybius.store import insert
 
 DEFAULT_THRESHOLD = 0.4
 NUM_PERM = 128
@@ -371,10 +372,5 @@ def insert_rows(
     rows: Sequence[tuple[object, ...]],
     conflict: str = "",
 ) -> None:
-    if not rows:
-        return
-    data = {c: np.array([r[i] for r in rows], dtype=object) for i, c in enumerate(columns)}
-    if "hash" in data:
-        data["hash"] = data["hash"].astype(np.int64)
-    names = ", ".join(columns)
-    query_with(con, data, f"INSERT INTO {table} ({names}) SELECT {names} FROM {{view}} {conflict}")
+    """`store.insert`, with LSH band hashes as 64-bit integers."""
+    insert(con, table, columns, rows, conflict, dtypes={"hash": np.int64})
