@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+import duckdb
+
 from polybius import __version__
 from polybius.bench import petrarch as petrarch_bench
 from polybius.cli_cluster import add_cluster_options, cmd_ingest_cluster, wants_cluster
@@ -767,6 +769,12 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         return fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED, prefix="polybius: ")
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        # Ctrl-C while DuckDB runs a statement: DuckDB swallows the KeyboardInterrupt and raises its own
+        # "Query interrupted" (as InterruptException, or a RuntimeError from executemany)
+        if isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower():
+            return fail("interrupted", EXIT_INTERRUPTED, prefix="polybius: ")
+        raise
 
 
 def fail(message: str, status: int, prefix: str = "polybius: error: ") -> int:
