@@ -196,13 +196,16 @@ def test_phoenix_dictionaries_code_the_samples(capsys):
 
 
 @needs_petrarch
-def test_bench_petrarch_prints_its_tables(capsys):
+def test_bench_petrarch_prints_its_tables(capsys, tmp_path):
     rc, out, _ = run(
         capsys, "bench", "petrarch", str(PETRARCH / "PETR.UnitTest.records.xml"),
-        "--dictionaries", str(PETRARCH / "validate"),
+        "--dictionaries", str(PETRARCH / "validate"), "--inputs", str(tmp_path),
     )  # fmt: skip
     assert rc == 0
     assert "| polybius + PETR.Validate.verbs.txt | 284 |" in out and "| SYNSET |" in out
+    commands = [line for line in out.splitlines() if line.startswith("polybius code ")]
+    assert len(commands) == 2 and all("--keep-unknown-codes" in c and "--no-builtin-kb" in c for c in commands)
+    assert "--require-target" in commands[0] and "--require-target" not in commands[1]
 
 
 def test_only_imported_actors(tmp_path, capsys):

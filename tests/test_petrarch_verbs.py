@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -357,3 +358,59 @@ def test_cli_dictionaries_folder(tmp_path):
         ["bench", "petrarch", str(tmp_path / "absent.xml"), "--dictionaries", "x"]
     )
     assert args.func(args) == 0
+
+
+def test_keep_unknown_codes_and_require_target_options(tmp_path, capsys):
+    from polybius.cli import main
+
+    write(tmp_path, VERBS)
+    text = tmp_path / "in.txt"
+    text.write_text(
+        "Ethiopia broke military ties with Libya.\n\nEthiopian troops fired rockets across the frontier.\n",
+        encoding="utf-8",
+    )
+
+    def coded(*flags: str) -> set[tuple[str, str | None]]:
+        assert main(["code", str(text), "--verbs", str(tmp_path / "test.verbs.txt"), "-q", *flags]) == 0
+        records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return {(r["cameo"], r["target"] and r["target"]["code"]) for r in records}
+
+    plain = coded()
+    assert ("902", "LBY") not in plain and ("194", None) in plain  # 902 is no CAMEO code: dropped by default
+    assert ("902", "LBY") in coded("--keep-unknown-codes")
+    assert coded("--require-target") == {c for c in plain if c[1] is not None}
+    assert coded("--keep-unknown-codes", "--require-target") == {("902", "LBY")} | {
+        c for c in plain if c[1] is not None
+    }
+    args = build_parser().parse_args(["code", "x", "--keep-unknown-codes", "--require-target"])
+    options = options_from(args)
+    assert not options.strict_codes and options.require_target
+
+
+@needs_petrarch
+def test_bench_main_row_is_what_the_printed_commands_give(tmp_path, capsys):
+    """The bench's triples and those of the `polybius code` commands it prints are the same, record by record."""
+    import shlex
+
+    from polybius.bench.petrarch import code_variant, format_commands, output_triples, variants, write_inputs
+    from polybius.cli import main
+    from polybius.nlp import DEFAULT_MODEL
+
+    folder = PETRARCH / "validate"
+    records = read_records(PETRARCH / "PETR.UnitTest.records.xml")
+    inputs = write_inputs(records, tmp_path / "inputs")
+    assert [i.require_target for i in inputs] == [True, False]  # the records are split by require_dyad
+    main_row = variants(dictionary_folder(folder), folder, DEFAULT_MODEL)["main"]
+    bench, commands, _ = code_variant(main_row, inputs, folder, DEFAULT_MODEL)
+    lines = []
+    for shell_line in format_commands(commands).splitlines():
+        argv = shlex.split(shell_line)
+        assert argv[0] == "polybius" and argv[-2] in (">", ">>")
+        assert main(argv[1:-2]) == 0
+        lines += [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    cli = output_triples(lines)
+    assert len(bench) == len(records)
+    assert {k: v or frozenset() for k, v in bench.items()} == {k: cli.get(k, frozenset()) for k in bench}
+    assert sum(bool(v) for v in bench.values()) > 150  # most records code something
+    required = {i for inp in inputs if inp.require_target for i in inp.ids}
+    assert not any(t[1] == "---" for k in required for t in cli.get(k, ()))

@@ -180,6 +180,20 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         help="code with the --lexicon files only, without the built-in lexicon",
     )
     g.add_argument(
+        "--keep-unknown-codes",
+        action="store_true",
+        help="keep events whose code (from --verbs/--dictionaries patterns) is not in the CAMEO table, instead "
+        "of dropping them; such records fall outside the output contract (they take the QuadClass, Goldstein "
+        "score and PLOVER type of their CAMEO root where there is one, else quad_class 0): for comparing "
+        "with WEIS-era dictionaries such as PETRARCH's validation set",
+    )
+    g.add_argument(
+        "--require-target",
+        action="store_true",
+        help="only events with a target: an event whose target is unknown is dropped (PETRARCH's "
+        "require_dyad); by default such events are kept with target null",
+    )
+    g.add_argument(
         "--code-title",
         action="store_true",
         help="code each document's title (JSONL title, HTML <title>, a text's first line) as sentence 0; "
@@ -288,6 +302,8 @@ def options_from(args: argparse.Namespace) -> Options:
         actors=actors,
         verbs=verbs,
         builtin_kb=not args.no_builtin_kb,
+        strict_codes=not args.keep_unknown_codes,
+        require_target=args.require_target,
         code_title=args.code_title,
         dedup=not args.no_dedup,
         dup_threshold=args.dup_threshold,
@@ -567,9 +583,7 @@ def cmd_similarity(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_petrarch(args: argparse.Namespace) -> int:
-    return petrarch_bench.run(
-        Path(args.records), Path(args.dictionaries), args.builtin, args.model, args.misses
-    )
+    return petrarch_bench.run_args(args)
 
 
 # -- parser -----------------------------------------------------------------------------------------------

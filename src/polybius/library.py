@@ -167,6 +167,7 @@ class Coder:
     """Codes documents into events. Building one loads the spaCy model, knowledge base and lexicon (a few
     seconds); coding with it afterwards costs only the coding. Options are those of `polybius code`:
     ``model``, ``lexicons``, ``builtin_lexicon``, ``actors``, ``verbs``, ``builtin_kb``, ``code_title``,
+    ``strict_codes`` (False: ``--keep-unknown-codes``), ``require_target`` (``--require-target``),
     ``batch_size``, ``workers``, ``dedup`` and ``dup_threshold`` (see `polybius.pipeline.Options`). Like
     `polybius code`, a near or exact copy of a document coded earlier in the same call is left out
     (``dedup=False`` codes every document)."""

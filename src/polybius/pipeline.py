@@ -92,7 +92,8 @@ class Options:
     actors: tuple[str, ...] = field(default=())  # TABARI/PETRARCH actor, agent, discard dictionaries
     builtin_kb: bool = True  # False: actors only from the `actors` dictionaries (PETRARCH's behaviour)
     verbs: tuple[str, ...] = field(default=())  # TABARI/PETRARCH/Phoenix verb pattern dictionaries
-    strict_codes: bool = True  # False: keep event codes outside CAMEO (WEIS-style test dictionaries)
+    strict_codes: bool = True  # False (--keep-unknown-codes): keep event codes outside CAMEO (WEIS-style dictionaries)
+    require_target: bool = False  # True (--require-target): only events with a target (PETRARCH's require_dyad)
     code_title: bool = False  # True: the title is coded too, as the text's first paragraph (sentence 0)
     dedup: bool = True  # False: every document is coded, copies too
     dup_threshold: float = DEFAULT_THRESHOLD  # estimated Jaccard similarity from which a text is a near copy
@@ -193,6 +194,8 @@ class Coder:
                 if not story_discarded:
                     found = self.extractor.sentence_events(sent, index, doc.id, doc.date, ctx)
                     events.extend(place_and_date(ev, parsed, when, doc.dateline, ctx) for ev in found)
+            if self.options.require_target:
+                events = [ev for ev in events if ev.target is not None]
             return DocumentResult(doc, sentences, distinct_events(events))
         except DocumentTimeout as exc:
             return DocumentError(doc.source, str(exc), doc.id)

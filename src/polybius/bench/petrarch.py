@@ -1,7 +1,8 @@
 """Benchmark: polybius on PETRARCH's own unit-test records, with PETRARCH's validation dictionaries.
 
-    python -m polybius.bench.petrarch PETR.UnitTest.records.xml --dictionaries DIR [--builtin]
-    polybius bench petrarch PETR.UnitTest.records.xml --dictionaries DIR [--builtin]
+    python -m polybius.bench.petrarch PETR.UnitTest.records.xml --dictionaries DIR [--builtin] [--plain]
+    polybius bench petrarch PETR.UnitTest.records.xml --dictionaries DIR [--builtin] [--plain]
+        [--original-breaks] [--inputs DIR]
 
 The records file (openeventdata/petrarch2, ``PETR.UnitTest.records.xml``) holds ``<Sentence id date category
 sentence>`` records, each with zero or more ``<EventCoding sourcecode targetcode eventcode>`` (the gold events;
@@ -10,14 +11,23 @@ a bad dateline, a bad parse, a discarded story or sentence), the ``<Text>`` and 
 (ignored here: polybius parses the text itself). ``<Config option="require_dyad">`` records between them switch
 PETRARCH's requirement that an event have a target; a ``<Stop>`` record ends the run.
 
-Each record's text (one sentence; its line breaks are only layout) is coded as a document dated with the
-record's date. PETRARCH writes actors as composite codes (``ARN``, ``GONGOV``, ``---GOV`` for an agent with no
+The bench measures what a user can run: it writes the records as JSON lines (``{"id", "text", "date"}``, one
+file per require_dyad setting, into ``--inputs DIR``, a new temporary folder by default) and codes them exactly
+as ``polybius code`` does (read, clean, code; the same options), then prints the ``polybius code`` commands that
+reproduce its main row. A record's text is one sentence whose line breaks are only layout: they are joined into
+spaces by default; ``--original-breaks`` keeps the file's line breaks and leaves them to ``polybius code``
+(``clean.rejoin_wrapped``). PETRARCH's ``require_dyad`` is ``--require-target``: the records coded while it is
+on go to one file and command, the others to a second command without it. PETRARCH writes actors as composite codes (``ARN``, ``GONGOV``, ``---GOV`` for an agent with no
 country, ``---`` for no target); polybius's codes are compared in the same way: (source, target, event code)
 triples, per record as sets. Rows:
 
-* polybius + the verb dictionary of DIR (``*.verbs.txt``), its actor, agent and discard dictionaries, codes
-  outside CAMEO kept (the validation dictionary is WEIS-coded), no built-in lexicon;
+* polybius + the verb dictionary of DIR (``*.verbs.txt``), its actor, agent and discard dictionaries
+  (``--dictionaries DIR --no-builtin-kb --no-builtin-lexicon``), codes outside CAMEO kept (the validation
+  dictionary is WEIS-coded: ``--keep-unknown-codes``), ``--require-target`` where PETRARCH requires a dyad, and
+  ``--no-dedup`` (several records are near copies of each other, which ``code`` would otherwise leave out);
 * (``--builtin``) polybius with the built-in lexicon instead of the verb dictionary, same actors;
+* (``--plain``) ``polybius code --dictionaries DIR`` and nothing else: the built-in knowledge base and lexicon
+  beside the dictionaries, CAMEO codes only, events without a target kept, near copies left out;
 * PETRARCH2 on the same records with its own parses, as reported (it crashes on 36 records).
 
 Columns: exact (share of records whose predicted set is the gold set; an ``error`` record or one without any
@@ -29,18 +39,24 @@ triples on the ``noevents`` records), crashes (records whose coding raised an er
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
 import sys
+import tempfile
 import time
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from polybius.events.petrarch_verbs import dictionary_folder
-from polybius.models import Actor, Document, DocumentResult, Event
+from polybius.ingest.readers import read_paths
+from polybius.models import Actor, Document, DocumentResult
 from polybius.nlp import DEFAULT_MODEL
 from polybius.pipeline import Coder, Options
+from polybius.pipeline import run as run_pipeline
 
 Triple = tuple[str, str, str]
 NO_ACTOR = "---"
@@ -55,12 +71,13 @@ class Record:
     id: str
     category: str
     date: str | None  # ISO date
-    text: str
+    text: str  # line breaks joined into spaces
     gold: frozenset[Triple]
     no_events: bool  # noevents="True": any event is a false event
     error: str | None  # error="...": PETRARCH must not code it
     is_sentence: bool  # the record's sentence="..." attribute
     require_dyad: bool  # PETRARCH's require_dyad in force for this record
+    raw_text: str = ""  # the <Text> as the file has it, line breaks kept
 
 
 @dataclass(frozen=True)
@@ -133,41 +150,149 @@ def read_records(path: Path) -> list[Record]:
                 error=error,
                 is_sentence=(item.get("sentence") or "true").strip().lower() != "false",
                 require_dyad=require_dyad,
+                raw_text=(item.findtext("Text") or "").strip(),
             )
         )
     return records
 
 
 # -- coding ---------------------------------------------------------------------------------------------------
-def petrarch_code(actor: Actor | None) -> str:
-    """An actor as PETRARCH writes it: ---GOV for an agent without a country, --- for none."""
+def petrarch_code(actor: Actor | Mapping[str, Any] | None) -> str:
+    """An actor (or an event record's actor) as PETRARCH writes it: ---GOV for an agent without a country,
+    --- for none."""
     if actor is None:
         return NO_ACTOR
-    if actor.country is None and actor.sector and actor.code == actor.sector:
-        return NO_ACTOR + actor.code
-    return actor.code
+    if isinstance(actor, Actor):
+        actor = actor.as_dict()
+    if actor.get("country") is None and actor.get("sector") and actor["code"] == actor["sector"]:
+        return NO_ACTOR + actor["code"]
+    return str(actor["code"])
 
 
-def triples(events: Iterable[Event], require_dyad: bool) -> frozenset[Triple]:
-    return frozenset(
-        (petrarch_code(e.source), petrarch_code(e.target), e.cameo)
-        for e in events
-        if e.target is not None or not require_dyad
-    )
+def output_triples(records: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[Triple]]:
+    """(source, target, code) triples per document id, from event records (`polybius code` output lines)."""
+    out: dict[str, set[Triple]] = {}
+    for r in records:
+        out.setdefault(str(r["doc_id"]), set()).add(
+            (petrarch_code(r["source"]), petrarch_code(r["target"]), r["cameo"])
+        )
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def code_records(coder: Coder, records: Sequence[Record], source: str) -> list[frozenset[Triple] | None]:
-    """Predicted triples per record; None for a record whose coding failed."""
+    """Predicted triples per record, each record's joined text coded directly as a document (no reading or
+    cleaning; require_dyad applied to the triples); None for a record whose coding failed."""
     docs = [
-        Document(id=f"{n}:{r.id}", text=r.text, source=f"{source}#{r.id}", kind="text", date=r.date)
+        Document(id=doc_id(n, r), text=r.text, source=f"{source}#{r.id}", kind="text", date=r.date)
         for n, r in enumerate(records)
     ]
     out: list[frozenset[Triple] | None] = []
     for record, result in zip(records, coder.code(docs), strict=True):
-        out.append(
-            triples(result.events, record.require_dyad) if isinstance(result, DocumentResult) else None
-        )
+        if not isinstance(result, DocumentResult):
+            out.append(None)
+            continue
+        found = output_triples(ev.as_record() for ev in result.events).get(result.document.id, frozenset())
+        out.append(frozenset(t for t in found if t[1] != NO_ACTOR or not record.require_dyad))
     return out
+
+
+def doc_id(n: int, record: Record) -> str:
+    """A record's document id: its place and id (two records of the file share an id)."""
+    return f"{n:03d}:{record.id}"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One JSON lines file of records and the options that code it (one per require_dyad setting)."""
+
+    path: Path
+    require_target: bool
+    ids: tuple[str, ...]
+
+
+def write_inputs(records: Sequence[Record], folder: Path, original_breaks: bool = False) -> list[Input]:
+    """The records as JSON lines {id, text, date}: those coded under require_dyad in one file, the others in
+    a second (written only when there are any)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = "-original-breaks" if original_breaks else ""
+    inputs = []
+    for require, name in ((True, "records-require-target"), (False, "records-any-target")):
+        chosen = [(n, r) for n, r in enumerate(records) if r.require_dyad == require]
+        if not chosen:
+            continue
+        path = folder / f"{name}{suffix}.jsonl"
+        with path.open("w", encoding="utf-8") as f:
+            for n, r in chosen:
+                line: dict[str, str] = {"id": doc_id(n, r), "text": r.raw_text if original_breaks else r.text}
+                if r.date:
+                    line["date"] = r.date
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        inputs.append(Input(path, require, tuple(doc_id(n, r) for n, r in chosen)))
+    return inputs
+
+
+def main_options(files: Any, model: str, require_target: bool) -> Options:
+    """The main row's options: what `polybius code --dictionaries DIR` plus `main_flags` gives."""
+    return Options(
+        model=model,
+        actors=tuple(str(p) for p in files.actors),
+        verbs=tuple(str(p) for p in files.verbs),
+        builtin_lexicon=False,
+        builtin_kb=False,
+        strict_codes=False,
+        require_target=require_target,
+        dedup=False,
+    )
+
+
+def main_flags(require_target: bool) -> list[str]:
+    """The `polybius code` options of the main row, besides --dictionaries (the same as `main_options`)."""
+    flags = ["--no-builtin-kb", "--no-builtin-lexicon", "--keep-unknown-codes", "--no-dedup"]
+    return flags + (["--require-target"] if require_target else [])
+
+
+def command(inp: Input, dictionaries: Path, model: str, flags: Sequence[str] | None = None) -> list[str]:
+    """The `polybius code` command line (argv) that codes one input file as a row does."""
+    argv = ["polybius", "code", str(inp.path), "--dictionaries", str(dictionaries)]
+    argv += main_flags(inp.require_target) if flags is None else list(flags)
+    if model != DEFAULT_MODEL:
+        argv += ["--model", model]
+    return argv
+
+
+def format_commands(commands: Sequence[Sequence[str]], out: str = "events.jsonl") -> str:
+    """Shell lines running the commands, their events collected in `out`."""
+    return "\n".join(
+        f"{shlex.join(argv)} {'>' if i == 0 else '>>'} {shlex.quote(out)}" for i, argv in enumerate(commands)
+    )
+
+
+def code_inputs(
+    inputs: Sequence[Input], options: Sequence[Options], nlp: Any = None
+) -> dict[str, frozenset[Triple] | None]:
+    """Triples per document id, coded as `polybius code` codes the input files (read, clean, the duplicate check
+    when on, code), one Coder per input built with its options (`nlp`, a loaded spaCy model, shared); None for
+    a document that failed."""
+    out: dict[str, frozenset[Triple] | None] = {}
+    for inp, opts in zip(inputs, options, strict=True):
+        coder = Coder(opts, nlp=nlp)
+        nlp = coder.nlp
+        found: dict[str, frozenset[Triple] | None] = dict.fromkeys(inp.ids, frozenset())
+        for result in run_pipeline(read_paths([str(inp.path)], "jsonl"), opts, coder=coder):
+            if isinstance(result, DocumentResult):
+                if result.document.duplicate_of is None:  # a copy left out codes nothing
+                    by_doc = output_triples(ev.as_record() for ev in result.events)
+                    found[result.document.id] = by_doc.get(result.document.id, frozenset())
+            elif result.doc_id:
+                found[result.doc_id] = None
+        out.update(found)
+    return out
+
+
+def in_record_order(
+    records: Sequence[Record], by_id: Mapping[str, frozenset[Triple] | None]
+) -> list[frozenset[Triple] | None]:
+    return [by_id.get(doc_id(n, r), frozenset()) for n, r in enumerate(records)]
 
 
 # -- scores ---------------------------------------------------------------------------------------------------
@@ -247,12 +372,75 @@ def category_table(by_category: dict[str, Tally]) -> str:
 
 
 # -- run ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Variant:
+    """One way of coding the input files: its `polybius code` flags and the Options they give, per file."""
+
+    name: str
+    flags: Any  # Callable[[bool], list[str]]: flags for a file coded with require_dyad on / off
+    options: Any  # Callable[[bool], Options]: the same as Options
+
+
+def variants(files: Any, dictionaries: Path, model: str) -> dict[str, Variant]:
+    verbs_name = ", ".join(p.name for p in files.verbs)
+    actors = tuple(str(p) for p in files.actors)
+    verbs = tuple(str(p) for p in files.verbs)
+    return {
+        "main": Variant(
+            f"polybius + {verbs_name}", main_flags, lambda require: main_options(files, model, require)
+        ),
+        "builtin": Variant(
+            "polybius, built-in lexicon",
+            lambda require: (
+                [x for a in actors for x in ("--actors", a)]
+                + ["--no-builtin-kb", "--no-dedup"]
+                + (["--require-target"] if require else [])
+            ),
+            lambda require: Options(
+                model=model, actors=actors, builtin_kb=False, require_target=require, dedup=False
+            ),
+        ),
+        "plain": Variant(
+            f"polybius code --dictionaries {dictionaries.name} (nothing else)",
+            lambda require: [],
+            lambda require: Options(model=model, actors=actors, verbs=verbs),
+        ),
+    }
+
+
+def code_variant(
+    variant: Variant, inputs: Sequence[Input], dictionaries: Path, model: str, nlp: Any = None
+) -> tuple[dict[str, frozenset[Triple] | None], list[list[str]], Any]:
+    """Triples per document id, the commands that give them, and the spaCy model (to share with the next)."""
+    options = [variant.options(inp.require_target) for inp in inputs]
+    commands = []
+    for inp in inputs:
+        flags = variant.flags(inp.require_target)
+        if flags[:1] == ["--actors"]:  # the built-in lexicon row names the actor files, not the folder
+            argv = ["polybius", "code", str(inp.path), *flags] + (
+                ["--model", model] if model != DEFAULT_MODEL else []
+            )
+        else:
+            argv = command(inp, dictionaries, model, flags)
+        commands.append(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dictionaries' irregular lines are reported by their readers
+        if nlp is None:
+            from polybius.nlp import load_model
+
+            nlp = load_model(model)
+        return code_inputs(inputs, options, nlp=nlp), commands, nlp
+
+
 def run(
     records_path: Path,
     dictionaries: Path,
     builtin: bool = False,
     model: str = DEFAULT_MODEL,
     misses: bool = False,
+    plain: bool = False,
+    original_breaks: bool = False,
+    inputs_dir: Path | None = None,
 ) -> int:
     if not records_path.is_file():
         print(f"skipped: records file {records_path} not found", file=sys.stderr)
@@ -262,38 +450,40 @@ def run(
         raise RecordsError(f"{dictionaries}: no verb dictionary (*.verbs.txt, CAMEO*.txt)")
     records = read_records(records_path)
     started = time.monotonic()
-    actors = tuple(str(p) for p in files.actors)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the dictionaries' irregular lines are reported by their readers
-        main = Coder(
-            Options(
-                model=model,
-                actors=actors,
-                verbs=tuple(str(p) for p in files.verbs),
-                strict_codes=False,
-                builtin_lexicon=False,
-                builtin_kb=False,
-            )
-        )
-        lexicon_coder = (
-            Coder(Options(model=model, actors=actors, builtin_kb=False), nlp=main.nlp) if builtin else None
-        )
-    verbs_name = ", ".join(p.name for p in files.verbs)
-    total, by_category = score(records, code_records(main, records, records_path.name))
-    rows = [total.row(f"polybius + {verbs_name}")]
-    if lexicon_coder is not None:
-        lex_total, _ = score(records, code_records(lexicon_coder, records, records_path.name))
-        rows.append(lex_total.row("polybius, built-in lexicon"))
+    folder = inputs_dir if inputs_dir is not None else Path(tempfile.mkdtemp(prefix="polybius-petrarch-"))
+    inputs = write_inputs(records, folder, original_breaks)
+    chosen = variants(files, dictionaries, model)
+    by_id, commands, nlp = code_variant(chosen["main"], inputs, dictionaries, model)
+    total, by_category = score(records, in_record_order(records, by_id))
+    rows = [total.row(chosen["main"].name)]
+    extra_commands = []
+    for key, wanted in (("builtin", builtin), ("plain", plain)):
+        if wanted:
+            other, other_commands, nlp = code_variant(chosen[key], inputs, dictionaries, model, nlp)
+            rows.append(score(records, in_record_order(records, other))[0].row(chosen[key].name))
+            extra_commands.append((chosen[key].name, other_commands))
     rows.append(REFERENCE)
+    breaks = "original line breaks" if original_breaks else "line breaks joined"
     print(
-        f"PETRARCH unit-test records: {records_path.name}, {len(records)} records; dictionaries: {dictionaries}"
+        f"PETRARCH unit-test records: {records_path.name}, {len(records)} records ({breaks}); "
+        f"dictionaries: {dictionaries}"
     )
     print()
     print(markdown_table(rows))
     print()
-    print(f"By category (polybius + {verbs_name}):")
+    print(f"By category ({chosen['main'].name}):")
     print()
     print(category_table(by_category))
+    print()
+    print(f"The main row, as a user runs it (the records written as JSON lines in {folder}; PETRARCH's")
+    print("require_dyad is on for the records of the first file, off for the second):")
+    print()
+    print(format_commands(commands))
+    for name, cmds in extra_commands:
+        print()
+        print(f"{name}:")
+        print()
+        print(format_commands(cmds))
     print()
     print(f"({time.monotonic() - started:.0f} s)")
     if misses:
@@ -314,8 +504,38 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "*.discards.txt)",
     )
     p.add_argument("--builtin", action="store_true", help="also run polybius with its built-in lexicon")
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="also run plain 'polybius code --dictionaries DIR' (built-in knowledge and lexicon on, CAMEO codes "
+        "only, events without a target kept, near copies left out)",
+    )
+    p.add_argument(
+        "--original-breaks",
+        action="store_true",
+        help="code the records' text with the line breaks of the file (left to polybius's rejoining of "
+        "wrapped lines) instead of joined into spaces",
+    )
+    p.add_argument(
+        "--inputs",
+        metavar="DIR",
+        help="folder for the JSON lines files the printed commands read (default: a new temporary folder)",
+    )
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"spaCy model (default: {DEFAULT_MODEL})")
     p.add_argument("--misses", action="store_true", help="list the records coded differently from the gold")
+
+
+def run_args(args: argparse.Namespace) -> int:
+    return run(
+        Path(args.records),
+        Path(args.dictionaries),
+        builtin=args.builtin,
+        model=args.model,
+        misses=args.misses,
+        plain=args.plain,
+        original_breaks=args.original_breaks,
+        inputs_dir=Path(args.inputs) if args.inputs else None,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -323,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_arguments(p)
     args = p.parse_args(argv)
     try:
-        return run(Path(args.records), Path(args.dictionaries), args.builtin, args.model, args.misses)
+        return run_args(args)
     except (RecordsError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
