@@ -360,7 +360,9 @@ def lines_after_meta(lines: list[str], found: dict[str, str]) -> list[str]:
 
 
 def normalize_date(value: str | None, relative_to: date | None = None) -> str | None:
-    """ISO date from a date string, or None when it cannot be read. Never the day of processing."""
+    """ISO date from a date string, or None when it cannot be read or names no day ("2013", "March 2013": a
+    day must not be made up, nor a month). Never the day of processing: a date without a year ("July 22") is
+    read only with `relative_to`, as the latest such day on or before it, and is None without it."""
     if not value:
         return None
     value = value.strip()
@@ -368,18 +370,32 @@ def normalize_date(value: str | None, relative_to: date | None = None) -> str | 
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
         pass
-    import dateparser  # slow to import; only needed for free-form dates
-
-    settings: dict[str, object] = {"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
-    if relative_to is not None:
-        settings["RELATIVE_BASE"] = datetime.combine(relative_to, datetime.min.time())
-        settings["PREFER_DATES_FROM"] = "past"
-    parsed = dateparser.parse(value, languages=["en"], settings=settings)
-    if parsed is None:
-        return None
     if relative_to is None and not re.search(r"\b\d{4}\b", value):
         return None  # "March 17" with no year and nothing to anchor it: unknown, not this year
-    return parsed.date().isoformat()
+    import dateparser  # slow to import; only needed for free-form dates
+
+    base = datetime.combine(relative_to or FILLER_BASE, datetime.min.time())
+    readings = []
+    for day in ("first", "last"):  # what dateparser fills in differs between the two: the text did not say it
+        settings: dict[str, object] = {
+            "PREFER_DAY_OF_MONTH": day,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "RELATIVE_BASE": base,
+            "PREFER_DATES_FROM": "past",
+        }
+        try:
+            parsed = dateparser.parse(value, languages=["en"], settings=settings)
+        except (ValueError, OverflowError):
+            parsed = None
+        if parsed is None:
+            return None
+        readings.append(parsed.date())
+    if readings[0] != readings[1]:
+        return None  # no day of the month in the text
+    return readings[0].isoformat()
+
+
+FILLER_BASE = date(2001, 1, 1)  # dateparser's base when a date has its year: nothing may come from today
 
 
 def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | None]:
@@ -453,8 +469,34 @@ def headline_of(title: str) -> str:
     return headline
 
 
-def clean(raw: RawDocument, code_title: bool = False) -> Document:
-    """Clean one raw document. Raises CleanError when nothing usable is left.
+def publication_date(
+    given: str | None, page: str | None, dateline: str | None, default: str | None
+) -> tuple[str | None, str | None]:
+    """The document's date and where it came from, the document's own first: the input's date (`given`: a
+    JSON line's "date"), else the page's (`html`: htmldate), else its dateline's (`dateline`; one without a year
+    takes it from `default`, on or before it, and is unknown without it), else `default` (the `--date` option,
+    the Python API's `date`). Raises CleanError for a given date that cannot be read or names no day."""
+    if given:
+        doc_date = normalize_date(given)
+        if doc_date is None:
+            raise CleanError(f"unreadable date {given!r} (a day is needed, e.g. YYYY-MM-DD)")
+        return doc_date, "given"
+    fallback = normalize_date(default) if default else None
+    if default and fallback is None:
+        raise CleanError(f"unreadable default date {default!r} (YYYY-MM-DD)")
+    if page and (doc_date := normalize_date(page)):
+        return doc_date, "html"
+    anchor = date.fromisoformat(fallback) if fallback else None
+    if dateline and (doc_date := normalize_date(dateline, relative_to=anchor)):
+        return doc_date, "dateline"
+    if fallback:
+        return fallback, "default"
+    return None, None
+
+
+def clean(raw: RawDocument, code_title: bool = False, default_date: str | None = None) -> Document:
+    """Clean one raw document. Raises CleanError when nothing usable is left. `default_date` (YYYY-MM-DD) is
+    the publication date of a document that gives none of its own (see `publication_date`).
 
     With `code_title`, the title is kept as the text's first paragraph (`Document.title_end`), so that the
     headline is coded like any sentence and every offset still points into `Document.text`."""
@@ -478,13 +520,7 @@ def clean(raw: RawDocument, code_title: bool = False) -> Document:
     if not is_english(body):
         raise CleanError("not English (too few common English words); only English text is coded")
 
-    doc_date, how = normalize_date(raw.date), "given"
-    if raw.date and doc_date is None:
-        raise CleanError(f"unreadable date {raw.date!r}")
-    if doc_date is None and page_date:
-        doc_date, how = normalize_date(page_date), "html"
-    if doc_date is None and dateline.date_text:
-        doc_date, how = normalize_date(dateline.date_text), "dateline"
+    doc_date, how = publication_date(raw.date, page_date, dateline.date_text, raw.default_date or default_date)
     title_end = 0
     headline = headline_of(title) if code_title and title else ""
     if headline:
@@ -496,7 +532,7 @@ def clean(raw: RawDocument, code_title: bool = False) -> Document:
         kind=raw.kind,
         title=title,
         date=doc_date,
-        date_source=how if doc_date else None,
+        date_source=how,
         url=raw.url,
         dateline=f"{dateline.place}, {dateline.region}" if dateline.place and dateline.region else dateline.place,
         outlet=dateline.outlet or outlet_line,

@@ -233,6 +233,19 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_date_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--date",
+        dest="default_date",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="publication date of documents that give none of their own: plain texts, and JSON lines without "
+        "a \"date\"; a JSON line's date, an HTML page's own date (htmldate) and a dated dateline win over it. "
+        "Relative dates (\"on Tuesday\") are read against it, and a dateline without a year "
+        "(\"ISTANBUL, July 22 (Reuters) -\") takes the year that puts it on or before it",
+    )
+
+
 def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB store file (default: ./{DEFAULT_DB})")
 
@@ -309,6 +322,7 @@ def options_from(args: argparse.Namespace) -> Options:
         dup_threshold=args.dup_threshold,
         max_chars=args.max_chars,
         doc_timeout=args.doc_timeout,
+        date=default.isoformat() if (default := getattr(args, "default_date", None)) else None,
     )
 
 
@@ -402,7 +416,7 @@ AGGREGATE_COLUMNS = (
     "date", "source_code", "cameo", "target_code", "num_mentions", "num_sources", "num_articles", "evidence_text",
 )  # fmt: skip
 AGGREGATE_CSV = (
-    "aggregate_id", "date", "source_code", "target_code", "cameo", "quad_class", "goldstein", "location_name",
+    "aggregate_id", "date", "date_precision", "source_code", "target_code", "cameo", "quad_class", "goldstein", "location_name",
     "location_country", "num_mentions", "num_sources", "num_articles", "first_seen", "last_seen", "doc_ids",
 )  # fmt: skip
 
@@ -411,7 +425,7 @@ def aggregate_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Aggregated events flattened for the table and CSV."""
     return [
         {
-            **{k: r[k] for k in ("aggregate_id", "date", "cameo", "quad_class", "goldstein", "first_seen", "last_seen")},
+            **{k: r[k] for k in ("aggregate_id", "date", "date_precision", "cameo", "quad_class", "goldstein", "first_seen", "last_seen")},
             **{k: r[k] for k in ("num_mentions", "num_sources", "num_articles")},
             "source_code": r["source"]["code"] if r["source"] else None,
             "target_code": r["target"]["code"] if r["target"] else None,
@@ -607,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_db_option(p)
     add_coding_options(p)
+    add_date_option(p)
     add_fetch_options(p)
     add_cluster_options(p)
     p.set_defaults(func=cmd_ingest)
@@ -621,6 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="+", metavar="PATH", help="file, folder, glob, http(s) URL of a page, or - for standard input"
     )
     add_coding_options(p)
+    add_date_option(p)
     add_fetch_options(p)
     p.add_argument(
         "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence"

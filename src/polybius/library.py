@@ -76,9 +76,8 @@ def _from_mapping(rec: Mapping[str, Any], where: str, date_default: str | None) 
             value = None
         if value is not None:
             clean[key] = value if key != "id" else str(value)
-    if "date" not in clean and date_default:
-        clean["date"] = date_default
-    yield from read_jsonl(json.dumps(clean, ensure_ascii=False, default=str), where)
+    for doc in read_jsonl(json.dumps(clean, ensure_ascii=False, default=str), where):
+        yield _dated(doc, date_default)
 
 
 def documents_from(
@@ -87,7 +86,8 @@ def documents_from(
     """Raw documents from what a notebook has at hand: a text, a list of texts, dicts with the keys of a JSON
     line ({id, text or html, date, title, url}), RawDocuments, or paths (pathlib.Path: files, folders).
 
-    `date` (YYYY-MM-DD) is the publication date of texts and dicts that give none."""
+    `date` (YYYY-MM-DD) is the publication date of documents that give none of their own: a dict's "date", an
+    HTML page's own date and a dated dateline win over it (as `polybius code --date`; clean.publication_date)."""
     default = _iso(date)
     if isinstance(inputs, str | Path | Mapping | RawDocument):
         inputs = [inputs]
@@ -97,7 +97,7 @@ def documents_from(
             yield item
         elif isinstance(item, Path):
             for doc in read_paths([str(item)], kind):
-                yield doc if isinstance(doc, DocumentError) or doc.date or not default else _dated(doc, default)
+                yield _dated(doc, default)
         elif isinstance(item, Mapping):
             yield from _from_mapping(item, where, default)
         elif isinstance(item, str):
@@ -106,15 +106,18 @@ def documents_from(
                 continue
             this_kind = sniff_kind(item) if kind == "auto" else kind
             this_kind = "text" if this_kind == "jsonl" else this_kind
-            yield RawDocument(content_id(item.encode("utf-8")), this_kind, item, where, date=default)
+            yield RawDocument(content_id(item.encode("utf-8")), this_kind, item, where, default_date=default)
         else:
             yield DocumentError(where, f"cannot code a {type(item).__name__}: give text, a dict or a Path")
 
 
-def _dated(doc: RawDocument, day: str) -> RawDocument:
+def _dated(doc: RawDocument | DocumentError, day: str | None) -> RawDocument | DocumentError:
+    """The document with `day` as its default date (used only when it gives no date of its own)."""
     from dataclasses import replace
 
-    return replace(doc, date=day)
+    if isinstance(doc, DocumentError) or not day:
+        return doc
+    return replace(doc, default_date=day)
 
 
 def frame_documents(
@@ -209,7 +212,8 @@ class Coder:
         """Events as records of the output contract (`polybius schema`), in document order.
 
         `texts_or_documents`: a text, a list of texts, dicts ({id, text or html, date, title, url}), or paths.
-        `date`: publication date for inputs that give none (relative dates such as "on Tuesday" need one)."""
+        `date`: publication date for inputs that give none of their own (relative dates such as "on Tuesday"
+        need one); as `polybius code --date`: a dict's "date", an HTML page's own date and a dated dateline win."""
         return [
             ev.as_record()
             for result in self.results(documents_from(texts_or_documents, date), errors)

@@ -17,6 +17,7 @@ class RawDocument:
     title: str | None = None
     date: str | None = None  # ISO date given by the source (JSONL "date")
     url: str | None = None
+    default_date: str | None = None  # ISO date to use when the document gives none of its own (--date)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Document:
     kind: str
     title: str | None = None
     date: str | None = None  # ISO date (YYYY-MM-DD) of publication, None when unknown
-    date_source: str | None = None  # "given" | "html" | "dateline" | None
+    date_source: str | None = None  # "given" | "html" | "dateline" | "default" (--date) | None
     url: str | None = None
     dateline: str | None = None  # place named in the dateline ("MOSCOW")
     outlet: str | None = None  # news agency or paper named in the text ("Reuters", "NEW YORK TIMES")
@@ -120,6 +121,7 @@ class Event:
     rule: str  # the lexicon entry that fired
     date: str | None = None
     date_how: str = "unknown"  # explicit | relative | document | unknown
+    date_precision: str | None = None  # day | week | month | year; None when the date is unknown
     location: Location | None = None
     modality: str = "asserted"  # asserted | intent | threat | conditional
     extra: dict[str, Any] = field(default_factory=dict)

@@ -55,7 +55,7 @@ from polybius.nlp import (
     parse_long,
 )
 from polybius.store import known_ids, load_open_stories, session, write_results, write_stories
-from polybius.when import event_date
+from polybius.when import event_when
 from polybius.where import default_gazetteer, event_location
 
 Item = RawDocument | DocumentError
@@ -99,6 +99,7 @@ class Options:
     dup_threshold: float = DEFAULT_THRESHOLD  # estimated Jaccard similarity from which a text is a near copy
     max_chars: int = MAX_CHARS  # longer documents get an error instead of being coded
     doc_timeout: float = DOC_TIMEOUT  # seconds per document (0: no limit)
+    date: str | None = None  # YYYY-MM-DD: publication date of documents that give none (--date; clean.publication_date)
 
 
 class Coder:
@@ -226,14 +227,14 @@ def gazetteer_country(name: str, doc_countries: Sequence[str] = ()) -> str | Non
 def place_and_date(ev: Event, parsed: Doc, when: date | None, dateline: str | None, ctx: DocContext) -> Event:
     """The when/where stage: the event's own date and place, from the words of its clause."""
     predicate = parsed[ev.extra["predicate"]]
-    event_day, how = event_date(predicate, when)
+    found = event_when(predicate, when)
     doc_countries = [c for c, _ in ctx.countries.most_common()]
     location = event_location(predicate, default_gazetteer(), doc_countries, dateline, ev.extra["actor_tokens"])
-    return replace(ev, date=event_day, date_how=how, location=location)
+    return replace(ev, date=found.date, date_how=found.how, date_precision=found.precision, location=location)
 
 
 def clean_items(
-    items: Iterable[Item], code_title: bool = False, max_chars: int = MAX_CHARS
+    items: Iterable[Item], code_title: bool = False, max_chars: int = MAX_CHARS, default_date: str | None = None
 ) -> Iterator[Document | DocumentError]:
     for item in items:
         if isinstance(item, DocumentError):
@@ -243,7 +244,7 @@ def clean_items(
             yield DocumentError(item.source, too_long(len(item.content), max_chars), item.id)
             continue
         try:
-            doc = clean(item, code_title=code_title)
+            doc = clean(item, code_title=code_title, default_date=default_date)
         except CleanError as exc:
             yield DocumentError(item.source, str(exc), item.id)
             continue
@@ -347,7 +348,7 @@ def run(
         items = (i for i in items if isinstance(i, DocumentError) or not skip(i.id))
     if index is None and options.dedup:
         index = MemoryIndex(options.dup_threshold)
-    cleaned = clean_items(items, code_title=options.code_title, max_chars=options.max_chars)
+    cleaned = clean_items(items, code_title=options.code_title, max_chars=options.max_chars, default_date=options.date)
     size = max(1, options.batch_size // 4)  # documents per chunk; a document has several sentences
     index = index if options.dedup else None
     # the duplicate check looks up a whole group at once (a store lookup costs one scan of its band table);

@@ -38,12 +38,14 @@ PLOVER_TYPES = tuple(_ONTOLOGY.plover)
 PLOVER_MODES = tuple(sorted({m for t in _ONTOLOGY.plover.values() for m in t.modes}))
 PLOVER_CONTEXTS = tuple(_ONTOLOGY.contexts)
 DATE_HOW = ("explicit", "relative", "document", "unknown")
+DATE_PRECISIONS = ("day", "week", "month", "year")  # polybius.when.PRECISIONS
 MODALITIES = ("asserted", "intent", "threat", "refused")
 LOCATION_FEATURES = ("country", "adm1", "region", "city")
 
 PloverTypeName = Literal[PLOVER_TYPES]  # type: ignore[valid-type]
 PloverModeName = Literal[PLOVER_MODES]  # type: ignore[valid-type]
 DateHow = Literal[DATE_HOW]  # type: ignore[valid-type]
+DatePrecision = Literal[DATE_PRECISIONS]  # type: ignore[valid-type]
 Modality = Literal[MODALITIES]  # type: ignore[valid-type]
 LocationFeature = Literal[LOCATION_FEATURES]  # type: ignore[valid-type]
 
@@ -154,6 +156,14 @@ class EventRecord(_Part):
         description="How the date was decided: a date in the event's clause (explicit), a relative expression "
         "resolved against the story's date (relative), the story's date (document), or no date (unknown)."
     )
+    date_precision: DatePrecision | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="How much of `date` the text tells: day (\"on Tuesday\", \"July 22\", \"yesterday\", and the "
+        "story's date when it is the fallback), week (\"last week\", \"this week\"; `date` is a day of that week), "
+        "month (\"in March\", \"last month\"; `date` is the month's first day) or year (\"in 2013\", \"last "
+        "year\"; `date` is January 1st); null when the date is unknown. Count by day only the events of day "
+        "precision: a month or year is not the day its first day stands for.",
+    )
     location: LocationRecord | None = Field(
         description="Where the event happened (from its clause, else the dateline); null when unknown."
     )
@@ -236,6 +246,7 @@ def flat_from_event(ev: Event) -> dict[str, Any]:
         "plover_context": ev.plover_context or None,
         "date": ev.date,
         "date_how": ev.date_how,
+        "date_precision": ev.date_precision,
         "location_name": loc.name if loc else None,
         "location_country": loc.country if loc else None,
         "location_lat": loc.lat if loc else None,

@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS events (
     plover_context VARCHAR,
     date DATE,
     date_how VARCHAR,
+    date_precision VARCHAR,       -- day | week | month | year; NULL when the date is unknown
     location_name VARCHAR,
     location_country VARCHAR,
     location_lat DOUBLE,
@@ -174,7 +175,11 @@ DOCUMENT_COLUMNS = (
 MIGRATIONS = (  # columns added since schema 1: an older store gains them when opened for writing
     "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR",
     "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_score DOUBLE",
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS date_precision VARCHAR",
 )
+# event columns added since schema 1, with their types: a store opened read-only is not migrated, so a
+# temporary view shows the events of an older store with these columns NULL (`read_older_store`)
+ADDED_EVENT_COLUMNS = {"date_precision": "VARCHAR"}
 SENTENCE_COLUMNS = ("doc_id", "idx", "start_char", "end_char", "text")
 ERROR_COLUMNS = ("source", "doc_id", "reason", "seen_at")
 # the contract's fields flattened (source_code, plover_type, ...), in the record's order; columns the store
@@ -209,7 +214,27 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
             "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
             [str(SCHEMA_VERSION)],
         )
+    else:
+        read_older_store(con)
     return con
+
+
+def read_older_store(con: duckdb.DuckDBPyConnection) -> None:
+    """A store written before some event columns existed, opened read-only (so not migrated): a temporary
+    view `events` over its table adds the missing columns as NULL, so every reader's query works unchanged."""
+    have = {
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events' AND schema_name = 'main' "
+            "AND database_name = current_database()"
+        ).fetchall()
+    }
+    missing = {c: t for c, t in ADDED_EVENT_COLUMNS.items() if c not in have}
+    if not have or not missing:
+        return
+    extra = ", ".join(f"NULL::{t} AS {c}" for c, t in missing.items())
+    db = con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+    con.execute(f'CREATE TEMP VIEW events AS SELECT *, {extra} FROM "{db}".main.events')
 
 
 def is_lock_error(exc: BaseException | None) -> bool:

@@ -22,7 +22,15 @@ Resolution rules (the document date is the base of everything relative):
 - how: "explicit" when the expression names a month or a year ("on October 15, 2008", "in October"),
   "relative" when it only makes sense against the document date ("Tuesday", "last week", "two days ago"),
   "document" when the clause has no date expression, "unknown" when there is no document date to fall back on
-  or to resolve a relative expression with. Never today's date.
+  or to resolve a relative expression with. Never today's date, and never the machine's current year: a date
+  without a year is read only against the document date (dateparser is always given it as RELATIVE_BASE).
+- precision: how much of the date the words tell (`PRECISIONS`): "day" ("on Tuesday", "yesterday", "July 22",
+  "two days ago", and the document date when it is the fallback), "week" ("last week", "this week", "the
+  weekend", a window of up to seven days: "over the past five days"), "month" ("in March", "last month", "three
+  months ago", windows up to 31 days), "year" ("in 2013", "last year", longer windows); None when the date is
+  unknown. The date of a month or year is the period's first day ("in 2013" is 2013-01-01 with precision
+  "year"); the date of a week is a day inside it (the document date for "this week", 7 days before it for "last
+  week", the first day of a window), so `date_trunc('week', date)` gives its week.
 """
 
 from __future__ import annotations
@@ -107,6 +115,7 @@ DECADE = re.compile(r"\b\d{2,4}'?s\b|\bdecades?\b|\bcentur(?:y|ies)\b")
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 DAY_NUMBER = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b")
 NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b")
+FULL_NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")  # "3/4/13": its year is written
 SAME_DAY = frozenset(
     {
         "today",
@@ -132,11 +141,29 @@ class DateExpr:
     depth: int  # distance in the tree from the clause head
 
 
+PRECISIONS = ("day", "week", "month", "year")  # Resolved.precision indexes this: 0 day ... 3 year
+UNIT_PRECISION = {"day": 0, "week": 1, "month": 2, "year": 3}
+
+
 @dataclass(frozen=True)
 class Resolved:
     iso: str
     how: str  # explicit | relative
-    precision: int  # 0 day, 1 week or window, 2 month, 3 year
+    precision: int  # 0 day, 1 week or window, 2 month, 3 year (an index of PRECISIONS)
+
+    @property
+    def precision_name(self) -> str:
+        return PRECISIONS[self.precision]
+
+
+@dataclass(frozen=True)
+class When:
+    """An event's date: ISO day (None when unknown), how it was decided (DATE_HOW), precision (PRECISIONS or
+    None when the date is unknown)."""
+
+    date: str | None
+    how: str
+    precision: str | None
 
 
 # -- clauses ------------------------------------------------------------------------------------------------
@@ -354,8 +381,13 @@ def resolve_relative(text: str, base: date, future: bool) -> Resolved | None:
         n = _number(m.group("n"))
         if n is None:
             return None
-        precision = 0 if (m.re is AGO and m.group("unit") == "day") else 1
-        return Resolved(_back(base, n, m.group("unit")).isoformat(), "relative", precision)
+        unit = m.group("unit")
+        if m.re is AGO:  # "two days ago" is a day, "three months ago" a month
+            precision = UNIT_PRECISION[unit]
+        else:  # "over the past five days": a window from the day given, as precise as its length
+            span = n * {"day": 1, "week": 7, "month": 31, "year": 366}[unit]
+            precision = 0 if span <= 1 else 1 if span <= 7 else 2 if span <= 31 else 3
+        return Resolved(_back(base, n, unit).isoformat(), "relative", precision)
     return None
 
 
@@ -400,7 +432,7 @@ def resolve_expression(text: str, base: date | None, future: bool = False) -> Re
     explicit = is_explicit(norm)
     if not explicit:
         return resolve_relative(norm, base, future) if base is not None else None
-    has_year = YEAR.search(norm) is not None
+    has_year = YEAR.search(norm) is not None or FULL_NUMERIC_DATE.search(norm) is not None
     if not has_year and base is None:
         return None  # "March 3" with nothing to anchor it
     parsed = _dateparser(norm, base, future)
@@ -408,12 +440,15 @@ def resolve_expression(text: str, base: date | None, future: bool = False) -> Re
         return None
     day = parsed.date()
     words = set(re.findall(r"[a-z]+", norm))
-    has_month = bool(words & MONTH_WORDS) or NUMERIC_DATE.search(norm) is not None
-    has_day = NUMERIC_DATE.search(norm) is not None or (
-        has_month and DAY_NUMBER.search(YEAR.sub("", norm)) is not None
-    )
-    if has_year and not has_month:
-        return Resolved(date(int(YEAR.search(norm).group(1)), 1, 1).isoformat(), "explicit", 3)
+    numeric = NUMERIC_DATE.search(norm)
+    has_month = bool(words & MONTH_WORDS) or numeric is not None
+    numeric_day = numeric is not None and (
+        FULL_NUMERIC_DATE.search(norm) is not None or not re.match(r"\d{4}", numeric.group())
+    )  # "3/4" and "3/4/2013" name a day, "2013-07" a month
+    has_day = numeric_day if numeric is not None else has_month and DAY_NUMBER.search(YEAR.sub("", norm)) is not None
+    year = YEAR.search(norm)
+    if year is not None and not has_month:
+        return Resolved(date(int(year.group(1)), 1, 1).isoformat(), "explicit", 3)
     if not has_day:
         day = day.replace(day=1)
     if not has_year and base is not None:
@@ -428,12 +463,20 @@ def _candidates(predicate: Token) -> Iterator[tuple[Token, list[DateExpr]]]:
 
 
 def event_date(predicate: Token, doc_date: date | None) -> tuple[str | None, str]:
-    """ISO date of the event whose predicate is `predicate`, and how it was decided.
+    """ISO date of the event whose predicate is `predicate`, and how it was decided (`event_when` without the
+    precision)."""
+    found = event_when(predicate, doc_date)
+    return found.date, found.how
 
-    ("2009-03-03", "relative") for "on Tuesday" in an article dated 2009-03-04; ("2008-10-15", "explicit") for
-    "on October 15, 2008"; month-only expressions ("in October") give the first day of the month, "explicit";
-    (doc_date.isoformat(), "document") when the clause has no date expression; (None, "unknown") when there is
-    no document date and the clause has no date that can be read without one.
+
+def event_when(predicate: Token, doc_date: date | None) -> When:
+    """The date of the event whose predicate is `predicate`: ISO date, how it was decided, its precision.
+
+    ("2009-03-03", "relative", "day") for "on Tuesday" in an article dated 2009-03-04; ("2008-10-15",
+    "explicit", "day") for "on October 15, 2008"; ("2008-10-01", "explicit", "month") for "in October 2008";
+    ("2013-01-01", "explicit", "year") for "in 2013"; (doc_date, "document", "day") when the clause has no
+    date expression; (None, "unknown", None) when there is no document date and the clause has no date that
+    can be read without one.
     """
     for head, exprs in _candidates(predicate):
         if not exprs:
@@ -452,9 +495,9 @@ def event_date(predicate: Token, doc_date: date | None) -> tuple[str | None, str
             if best is None or key < best[0]:
                 best = (key, res)
         if best is not None:
-            return best[1].iso, best[1].how
+            return When(best[1].iso, best[1].how, best[1].precision_name)
         if unanchored:
-            return None, "unknown"  # "on Tuesday" with no document date: never guess
+            return When(None, "unknown", None)  # "on Tuesday" with no document date: never guess
     if doc_date is not None:
-        return doc_date.isoformat(), "document"
-    return None, "unknown"
+        return When(doc_date.isoformat(), "document", "day")
+    return When(None, "unknown", None)

@@ -826,6 +826,7 @@ class EventExtractor:
                 rule=entry.origin,
                 date=doc_date,
                 date_how="document" if doc_date else "unknown",
+                date_precision="day" if doc_date else None,
                 modality=state,
                 extra={
                     "features": feats,

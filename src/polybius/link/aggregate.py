@@ -10,6 +10,12 @@ of its canonical document's events though it was never coded). As in GDELT 2.0:
 - `num_sources`: distinct outlets among the reports (`outlet_of`: the URL's host, else the source path);
 - `num_articles`: distinct reporting documents.
 
+Dates of different precision are never one day: the key holds the event's `date_precision` when it is coarser
+than a day, so "in March" (2013-03-01, month) and "in 2013" (2013-01-01, year) are aggregated only with events
+of the same month or year told as coarsely, never merged into the day bucket of their first day (nor a week's
+date into that day). The aggregated record carries the precision; a day-precision event's key (and so its
+`aggregate_id`) is what it was before precisions existed.
+
 `first_seen` and `last_seen` are the earliest and latest publication date of the reports (the ingestion day
 when a report has none). An event without a date is aggregated only with the mentions of its own document and
 that document's copies: a missing day says nothing about whether two reports tell of the same event.
@@ -92,6 +98,9 @@ def seen_day(published: date | str | None, ingested: datetime | None) -> str | N
 def event_key(row: Mapping[str, Any], by_place: bool = False) -> tuple[Any, ...]:
     day = row["date"].isoformat() if isinstance(row["date"], date) else row["date"]
     key: tuple[Any, ...] = (day, row["source_code"], row["target_code"], row["cameo"])
+    precision = row.get("date_precision")
+    if day is not None and precision not in (None, "day"):
+        key += (f"precision:{precision}",)  # a month or a year is not the day that stands for it
     if day is None:
         key += (row["doc_id"],)  # undated: only within the document (and its copies)
     if by_place:
@@ -153,6 +162,7 @@ def to_record(agg: AggregatedEvent) -> dict[str, Any]:
     return {
         "aggregate_id": agg.aggregate_id,
         "date": agg.key[0],
+        "date_precision": row.get("date_precision"),
         "source": actor(row, "source"),
         "target": actor(row, "target"),
         "cameo": row["cameo"],
