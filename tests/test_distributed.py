@@ -118,7 +118,10 @@ def test_plan_cuts_jsonl_at_line_ends_and_reads_like_a_local_run(corpus):
 def test_cluster_gives_the_local_store_and_resumes(corpus, reference, client, tmp_path):
     db, shards = tmp_path / "dist.duckdb", tmp_path / "shards"
     errors = []
-    counts = ingest([str(corpus)], CODE_ALL, db, client, task_bytes=TASK_BYTES, shards=shards, report=errors.append)
+    counts = ingest(
+        [str(corpus)], CODE_ALL, db, client, task_bytes=TASK_BYTES, shards=shards, report=errors.append,
+        keep_shards=True,
+    )  # fmt: skip
     want = contents(reference)
     assert contents(db) == want
     assert want["events"] and len(want["documents"]) == 29
@@ -142,6 +145,17 @@ def test_cluster_gives_the_local_store_and_resumes(corpus, reference, client, tm
     assert resumed.tasks_done_before == resumed.tasks - 1
     assert (shards / lost / "done.json").exists()
     assert contents(fresh) == want
+
+    # without --keep-shards the imported Parquet files are gone, each task's summary stays
+    assert not list(shards.glob("*/*.parquet"))
+    assert len(list(shards.glob("*/done.json"))) == resumed.tasks
+    again = ingest([str(corpus)], CODE_ALL, fresh, client, task_bytes=TASK_BYTES, shards=shards)
+    assert again.documents == 0 and again.skipped == resumed.documents + resumed.skipped
+    # a third store from the emptied shard folder codes every task again rather than failing
+    third = tmp_path / "third.duckdb"
+    recoded = ingest([str(corpus)], CODE_ALL, third, client, task_bytes=TASK_BYTES, shards=shards)
+    assert recoded.tasks_done_before == 0 and recoded.tasks_failed == 0
+    assert contents(third) == want
 
 
 def test_a_worker_killed_mid_run_loses_nothing(corpus, reference, client, tmp_path):

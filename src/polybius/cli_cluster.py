@@ -49,6 +49,12 @@ def add_cluster_options(p: argparse.ArgumentParser) -> None:
         help="folder for the workers' Parquet shards and the run's manifest.json; a re-run with the same "
         "input and options resumes from it (default: the store's path + .shards)",
     )
+    g.add_argument(
+        "--keep-shards",
+        action="store_true",
+        help="keep each task's Parquet files after they are imported (to build another store from the same "
+        "run without coding again); by default they are deleted once the store holds them",
+    )
 
 
 def wants_cluster(args: argparse.Namespace) -> bool:
@@ -78,6 +84,7 @@ def cmd_ingest_cluster(
                 shards=args.shards,
                 report=report,
                 planned=planned,
+                keep_shards=args.keep_shards,
             )
     except DistributedError as exc:
         print(f"polybius: error: {exc}", file=sys.stderr)

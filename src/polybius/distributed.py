@@ -235,7 +235,7 @@ class TaskSummary:
 def code_task(task: Task, options: Options, kind: str, shard_root: str, known: frozenset[str]) -> TaskSummary:
     """Code one task on this worker and write its shards; returns the summary (also its `done.json`)."""
     out = Path(shard_root) / task.id
-    if (out / DONE).exists():  # an earlier attempt finished it (e.g. the client was restarted)
+    if is_complete_shard(out):  # an earlier attempt finished it (e.g. the client was restarted)
         return TaskSummary(**json.loads((out / DONE).read_text(encoding="utf-8"))["summary"])
     plugin = worker_plugin(options)
     assert plugin.coder is not None
@@ -290,8 +290,12 @@ def write_shards(
         try:
             tmp.rename(out)
         except OSError:
-            if not (out / DONE).exists():  # not a twin attempt that finished first: a real failure
+            if is_complete_shard(out):  # a twin attempt finished first: its shards are as good as ours
+                return
+            if not (out / DONE).exists():  # not an emptied folder of an earlier, imported run: a real failure
                 raise
+            shutil.rmtree(out)  # only the summary of shards deleted after an import into another store
+            tmp.rename(out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -367,9 +371,13 @@ def ingest(
     report: Callable[[DocumentError], None] = lambda e: None,
     on_task: Callable[[TaskSummary], None] = lambda s: None,
     planned: Plan | None = None,
+    keep_shards: bool = False,
 ) -> ClusterCounts:
     """Plan, code on the cluster behind `client`, import into the store at `db`. Errors are passed to
-    `report` as they are found; finished tasks to `on_task`. `planned`: the plan, when made beforehand."""
+    `report` as they are found; finished tasks to `on_task`. `planned`: the plan, when made beforehand.
+
+    A task's Parquet files are deleted once the store holds them (its `done.json` stays: a re-run still counts
+    what it stored), unless `keep_shards`: kept shards build another store without coding again."""
     the_plan = planned or plan(paths, kind, task_bytes, options)
     root = shard_folder(db, shards)
     root.mkdir(parents=True, exist_ok=True)
@@ -384,7 +392,7 @@ def ingest(
             counts.failures += the_plan.errors
         imported = imported_tasks(con)
         state = {t.id: "imported" if t.id in imported else "pending" for t in the_plan.tasks}
-        done_before = {t.id for t in the_plan.tasks if (root / t.id / DONE).exists()}
+        done_before = {t.id for t in the_plan.tasks if is_complete_shard(root / t.id)}
         counts.tasks_done_before = len(done_before)
         for t in the_plan.tasks:
             if t.id in done_before and state[t.id] == "pending":
@@ -429,11 +437,24 @@ def ingest(
             counts.failures += task_errors
             counts.skipped += summary.skipped + (summary.documents - got.documents)
             state[t.id] = "imported"
+            if not keep_shards:
+                drop_shard_files(root / t.id)
             on_task(summary)
         write_manifest(root, the_plan.tasks, state, salt)
     finally:
         con.close()
     return counts
+
+
+def is_complete_shard(folder: Path) -> bool:
+    """A task folder whose coding finished and whose rows are still there to import."""
+    return (folder / DONE).exists() and (folder / "documents.parquet").exists()
+
+
+def drop_shard_files(folder: Path) -> None:
+    """Delete an imported task's Parquet files; its `done.json` summary stays."""
+    for f in folder.glob("*.parquet"):
+        f.unlink(missing_ok=True)
 
 
 def _stored_count(folder: Path) -> int:
