@@ -206,3 +206,19 @@ def test_a_wrapped_sentence_is_coded_as_one(coder):
         "lower food prices, officials of Kenya said on Tuesday.",
     )
     assert len(result.sentences) == 1
+
+
+def test_a_short_english_sentence_is_english_whatever_its_function_words():
+    # headline-like wire sentences carry few of English's commonest words
+    assert is_english("Israeli jets struck militant positions overnight near the Rafah crossing")
+    assert is_english("Coalition warplanes bombed rebel depots outside Sanaa, Yemeni witnesses reported")
+    doc = clean(raw("Kenyan police arrested twelve opposition activists during Nairobi protests Tuesday"))
+    assert "Kenyan police" in doc.text
+
+
+def test_short_foreign_text_and_other_scripts_are_not_english():
+    assert not is_english("Rusia y Ucrania firmaron un acuerdo de paz en Estambul el martes")
+    assert not is_english("Le président français a rencontré les dirigeants européens à Bruxelles")
+    assert not is_english("Die Regierung hat am Montag neue Sanktionen gegen den Iran beschlossen")
+    cyrillic = "Президент России встретился с министром иностранных дел в Москве в понедельник. " * 3
+    assert not is_english(cyrillic + "Putin Lavrov")

@@ -184,12 +184,38 @@ class Dateline:
     byline: str | None = None  # "By John Smith" lines taken off the top
 
 
+# Frequent function words of the other languages news most often arrives in with Latin script: a short text is
+# judged by which language's function words it uses, not by how many English ones it has.
+OTHER_FUNCTION_WORDS = frozenset(
+    "de la y en un el los las del una por con para que se su sus al lo como pero fue "  # Spanish
+    "et le les des du une est dans pour qui sur au aux avec ce cette sont pas "  # French
+    "der die das und ist nicht mit den dem ein eine auf sich auch wird "  # German
+    "il della di che non per una sono gli nel alla "  # Italian
+    "os da do das dos em uma com não na no pelo pela "  # Portuguese
+    "het een van zijn niet met voor ook wordt "  # Dutch
+    "dan yang dengan untuk dari ini itu tidak "  # Indonesian / Malay
+    "ve bir bu da ile için olarak".split()  # Turkish
+)
+
+
 def is_english(text: str, min_share: float = 0.12) -> bool:
-    words = re.findall(r"[A-Za-z]+", text.lower())
+    """Whether `text` is English enough to code.
+
+    Text mostly in another script is not. A text of 40 or more words needs `min_share` of its words among
+    English's commonest words; a shorter one (a lone sentence, a headline: too few words for a share to mean
+    much) is English unless another language's function words outnumber English ones."""
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(c.isascii() for c in letters)
+    if not letters or latin / len(letters) < 0.5:
+        return False
+    words = re.findall(r"[a-zà-ÿ]+", text.lower())
     if len(words) < 8:
-        return len(words) > 0  # too short to judge
-    share = sum(w in ENGLISH_WORDS for w in words) / len(words)
-    return share >= min_share
+        return True  # too short to judge
+    english = sum(w in ENGLISH_WORDS for w in words)
+    if english / len(words) >= min_share:
+        return True
+    other = sum(w in OTHER_FUNCTION_WORDS and w not in ENGLISH_WORDS for w in words)
+    return len(words) < 40 and english >= other
 
 
 def normalize_space(text: str) -> str:
