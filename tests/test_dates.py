@@ -292,3 +292,44 @@ def test_ingest_with_date_then_events_and_export(tmp_path, capsys):
     con = connect(db, read_only=True)
     assert con.execute("SELECT date, date_source FROM documents").fetchall() == [(date(2017, 5, 10), "default")]
     con.close()
+
+
+def test_tables_show_a_date_as_precise_as_it_is():
+    from polybius.cli import shown_date
+
+    assert shown_date("2013-01-01", "year") == "2013"
+    assert shown_date(date(2013, 3, 1), "month") == "2013-03"
+    assert shown_date("2013-03-06", "week") == "2013-W10"
+    assert shown_date("2013-03-06", "day") == "2013-03-06"
+    assert shown_date("2013-03-06", None) == "2013-03-06"  # a store written before precisions
+    assert shown_date(None, None) == "-"
+
+
+def test_date_hints_give_files_their_default_dates(tmp_path):
+    from polybius.ingest.readers import read_date_hints, read_paths, with_date_hints
+
+    (tmp_path / "a.txt").write_text("Some words that make a plain document about nothing much at all.")
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"id": "x", "text": "Words of a line."}) + "\n" + json.dumps({"id": "y", "text": "More."}) + "\n"
+    )
+    (tmp_path / "dates.tsv").write_text("# comment\na.txt\t2016-02-03\nb.jsonl#y\t2015-01-01\n")
+    hints = read_date_hints(tmp_path / "dates.tsv")
+    docs = list(with_date_hints(read_paths([str(tmp_path)]), hints))
+    assert {d.id if ".jsonl" in d.source else "a": d.default_date for d in docs} == {
+        "a": "2016-02-03", "x": None, "y": "2015-01-01"
+    }  # fmt: skip
+    (tmp_path / "bad.tsv").write_text("a.txt\t03/02/2016\n")
+    with pytest.raises(ValueError, match="not a date"):
+        read_date_hints(tmp_path / "bad.tsv")
+
+
+def test_code_reads_a_dates_table(tmp_path, capsys):
+    path = tmp_path / "story.txt"
+    path.write_text(STORY)
+    (tmp_path / "dates.tsv").write_text("story.txt\t2018-01-02\n")
+    _, records = coded(capsys, str(path), "--dates", str(tmp_path / "dates.tsv"))
+    assert "2017-05-09" in {r["date"] for r in records}  # the yearless dateline took the table's year
+    from polybius.cli import main
+
+    assert main(["code", str(path), "--dates", str(tmp_path / "none.tsv")]) == 2
+    assert "--dates: cannot read" in capsys.readouterr().err

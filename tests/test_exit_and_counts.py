@@ -57,7 +57,7 @@ def assert_consistent(counts: dict[str, int]) -> None:
 
 # -- part 3: counts ---------------------------------------------------------------------------------------
 def test_event_ids_unique_over_the_sample_corpus_and_demo_totals_are_the_store_totals(tmp_path, capsys):
-    rc, out, err = run(capsys, "code", str(SAMPLES), "-q")
+    rc, out, err = run(capsys, "code", str(SAMPLES), "-q", "--dates", str(SAMPLES / "dates.tsv"))  # as the demo
     assert rc == EXIT_DOCUMENTS_FAILED  # the bad/ samples fail on purpose
     ids = [json.loads(line)["event_id"] for line in out.splitlines()]
     assert len(ids) > 200
@@ -77,8 +77,13 @@ def test_event_ids_unique_over_the_sample_corpus_and_demo_totals_are_the_store_t
     # stable across runs: the stored ids are the ids `code` printed
     con = duckdb.connect(db, read_only=True)
     stored = {r[0] for r in con.execute("SELECT event_id FROM events").fetchall()}
+    # the samples' publication dates (samples/dates.tsv) date every demo document, so every event
+    undated = con.execute("SELECT count(*) FROM events WHERE date IS NULL OR date_precision IS NULL").fetchone()[0]
+    sources = dict(con.execute("SELECT date_source, count(*) FROM documents GROUP BY 1").fetchall())
     con.close()
     assert stored == set(ids)
+    assert undated == 0
+    assert sources.get(None, 0) == 0 and sources["dateline"] >= 4  # yearless datelines took the hint's year
 
 
 def test_distinct_events_keeps_the_more_confident_of_a_repeated_id(coder):

@@ -28,6 +28,7 @@ from polybius.events.petrarch_verbs import dictionary_folder
 from polybius.export import FORMATS, export
 from polybius.ingest import KINDS
 from polybius.ingest.feeds import read_sources
+from polybius.ingest.readers import read_date_hints, with_date_hints
 from polybius.link.aggregate import to_record as to_aggregate_record
 from polybius.link.dedup import DEFAULT_THRESHOLD
 from polybius.models import DocumentError
@@ -244,6 +245,12 @@ def add_date_option(p: argparse.ArgumentParser) -> None:
         "Relative dates (\"on Tuesday\") are read against it, and a dateline without a year "
         "(\"ISTANBUL, July 22 (Reuters) -\") takes the year that puts it on or before it",
     )
+    p.add_argument(
+        "--dates",
+        metavar="TSV",
+        help="a table of publication dates, one 'FILE<TAB>YYYY-MM-DD' line per file (a JSON line as FILE#ID; "
+        "names relative to the table's folder; # comments): each file's --date",
+    )
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
@@ -344,8 +351,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     options = options_from(args)
     check_model(options.model)  # a bad --model is a usage error before any store file is created
     if wants_cluster(args):
+        if getattr(args, "dates", None):
+            raise CliError("--dates is for a local run (a cluster's workers read the files); use --date")
         return cmd_ingest_cluster(args, options, lambda e: report(e, args.quiet))
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
+    items = with_date_hints(items, date_hints(args))
     # the store path, not a connection: each transaction opens and closes the store, so readers
     # (polybius serve, polybius events) can read it while the ingest runs
     counts = ingest_into(args.db, progress(items, not args.quiet), options, report=lambda e: report(e, args.quiet))
@@ -358,8 +368,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_DOCUMENTS_FAILED if counts.failed else EXIT_OK
 
 
+def date_hints(args: argparse.Namespace) -> dict[tuple[str, str | None], str]:
+    """The --dates table, read before anything is coded (a bad table is a usage error)."""
+    if not getattr(args, "dates", None):
+        return {}
+    try:
+        return read_date_hints(Path(args.dates))
+    except OSError as exc:
+        raise CliError(f"--dates: cannot read {args.dates}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CliError(f"--dates: {exc}") from None
+
+
 def cmd_code(args: argparse.Namespace) -> int:
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
+    items = with_date_hints(items, date_hints(args))
     out = sys.stdout
     n_docs = n_events = n_errors = n_copies = 0
     for result in run(items, options_from(args)):
@@ -397,7 +420,7 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] = TABLE_C
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
     def cells(row: dict[str, Any]) -> list[str]:
-        out = [cell(row[c]) for c in columns]
+        out = [cell(row[c]) if c != "date" else shown_date(row[c], row.get("date_precision")) for c in columns]
         out[-1] = out[-1][:70]
         return out
 
@@ -410,6 +433,21 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] = TABLE_C
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in itertools.chain(head, (cells(r) for r in it)):
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def shown_date(value: Any, precision: str | None) -> str:
+    """A date in a table as precise as it is: 2013-05-07, 2013-W19 (a week), 2013-05 (a month), 2013 (a year)."""
+    if value is None:
+        return "-"
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    if precision == "year":
+        return f"{day.year}"
+    if precision == "month":
+        return f"{day.year}-{day.month:02d}"
+    if precision == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
 
 
 AGGREGATE_COLUMNS = (
@@ -504,6 +542,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     print(f"coding the bundled sample articles in {SAMPLES} into {args.db} ...", file=sys.stderr)
     args.paths = [str(SAMPLES)]
+    args.dates = str(SAMPLES / "dates.tsv")  # the samples' publication dates (their default dates)
     cmd_ingest(args)  # the samples' bad/ documents fail on purpose (they show the error path): exit 0
     print_summary(args.db)
     con = connect_waiting(args.db, read_only=True)  # waits out a commit of a running ingest

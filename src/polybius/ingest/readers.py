@@ -257,3 +257,42 @@ def read_paths(paths: Iterable[str], kind: str = "auto", stdin: BinaryIO | None 
             yield DocumentError(path, f"cannot read file: {exc.strerror or exc}")
             continue
         yield from read_bytes(data, path, kind)
+
+
+def read_date_hints(path: Path) -> dict[tuple[str, str | None], str]:
+    """A table of default publication dates (`file<TAB>YYYY-MM-DD` lines, `#` comments; a JSON line is named
+    `file#id`), file names relative to the table's folder: {(resolved file path, JSON line id or None): date}.
+    `polybius demo` reads the samples' `dates.tsv` with it."""
+    hints: dict[tuple[str, str | None], str] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, day = line.partition("\t")
+        if not sep:
+            raise ValueError(f"{path}:{lineno}: expected 'file<TAB>YYYY-MM-DD'")
+        file, _, doc_id = name.strip().partition("#")
+        hints[(str((path.parent / file).resolve()), doc_id or None)] = date_text(day.strip(), f"{path}:{lineno}")
+    return hints
+
+
+def date_text(value: str, where: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{where}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def with_date_hints(items: Iterable[Item], hints: dict[tuple[str, str | None], str]) -> Iterator[Item]:
+    """The documents, each with its hinted default date (`read_date_hints`) when the table names it."""
+    from dataclasses import replace
+
+    for item in items:
+        if isinstance(item, RawDocument) and hints:
+            file, sep, line = item.source.rpartition(":")
+            key = (str(Path(file).resolve()), item.id) if sep and line.isdigit() else (str(Path(item.source).resolve()), None)
+            day = hints.get(key)
+            if day is not None:
+                item = replace(item, default_date=day)
+        yield item
