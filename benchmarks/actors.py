@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import conflibert_spans  # noqa: E402
+from accuracy import conflibert_spans, key, read_classes  # noqa: E402
 
 from polybius.actors.resolve import DocContext, find_mentions, place_country  # noqa: E402
 from polybius.bench.petrarch import code_records, read_records  # noqa: E402
@@ -86,7 +86,9 @@ def main() -> int:
     coder = Coder(Options())
     conll = shared / "devsets" / "conflibert" / "cameo_ner_train.txt"
     if conll.exists():
-        conflibert_spans(coder, conll, None)
+        class_file = conll.with_name("cameo_class_train.tsv")
+        classes = {key(t): lab for t, lab in read_classes(class_file)} if class_file.exists() else {}
+        conflibert_spans(coder, conll, None, classes, 0.0)
     else:
         print(f"skipped ConfliBERT spans: {conll} not found\n")
     with warnings.catch_warnings():

@@ -60,6 +60,13 @@ class Entry:
     end: date | None = None
     role: str | None = None
     origin: str = "kb"  # "kb:countries", "dict:Phoenix.Countries.actors.txt", ...
+    # True: the name stands for this entry only between start and end ("EC" for the European Community until
+    # 1993, "Bonn" for West Germany's government); a historical name otherwise holds whatever the date
+    dated: bool = False
+
+    def holds_on(self, when: date | None) -> bool:
+        """May the name stand for this entry in a text of this date? Dated names need a date in their range."""
+        return not self.dated or (when is not None and self.valid_on(when))
 
     def valid_on(self, when: date | None) -> bool:
         if when is None:
@@ -82,6 +89,18 @@ class KnowledgeBase:
     open_ended: set[str] = field(default_factory=set)
     needs_article: set[str] = field(default_factory=set)  # "the West": never a bare "West" (a surname)
     max_noun_len: int = 1
+    # a modern country's names read as another code between two dates ("Moscow" in 1985 is the Soviet Union's
+    # government): country -> [(start, end, code)], from history.tsv
+    eras: dict[str, list[tuple[date, date, str]]] = field(default_factory=dict)
+
+    def era_code(self, country: str | None, when: date | None) -> str | None:
+        """The code a country's modern names stand for at the date, when history.tsv says it was another."""
+        if when is None or country is None:
+            return None
+        for start, end, code in self.eras.get(country, ()):
+            if start <= when <= end:
+                return code
+        return None
 
     def add(self, text: str, entry: Entry) -> None:
         key = name_key(text)
@@ -137,6 +156,8 @@ class KnowledgeBase:
             {k: v for k, v in other.sector_labels.items() if k not in self.sector_labels}
         )
         self.countries.update({k: v for k, v in other.countries.items() if k not in self.countries})
+        for country, spans in other.eras.items():
+            self.eras.setdefault(country, []).extend(s for s in spans if s not in self.eras[country])
         self.max_noun_len = max(self.max_noun_len, other.max_noun_len)
 
 
@@ -252,6 +273,50 @@ def _add_region_name(kb: KnowledgeBase, text: str, entry: Entry) -> None:
         kb.needs_article.add(key)
 
 
+HISTORY_KINDS = ("state", "name", "igo", "era")
+
+
+def load_history(kb: KnowledgeBase, path: Path) -> None:
+    """Former states, former names of states and historical organisations, with the dates they held
+    (history.tsv). A historical name stands for its code whatever the text's date ("the Soviet Union" is SUN,
+    "Zaire" COD, "the European Community" the EU's code), except the names listed as `dated`, which are
+    ambiguous outside their range ("EC", "Bonn"); an `era` row makes a modern country's own names stand for
+    the historical code between its dates (the Kremlin in 1985 is SUNGOV)."""
+    cols = ("code", "name", "aliases", "adjectives", "metonyms", "kind", "modern", "valid_from", "valid_to",
+            "successor", "dated")  # fmt: skip
+    for lineno, row in enumerate(read_tsv(path, cols), start=2):
+        where = f"{path}:{lineno}"
+        code, name, kind = row["code"], row["name"], row["kind"]
+        start, end = parse_date(row["valid_from"], where), parse_date(row["valid_to"], where)
+        if kind not in HISTORY_KINDS or start is None or end is None or end < start:
+            raise ValueError(f"{where}: {code}: needs kind {'/'.join(HISTORY_KINDS)} and valid_from <= valid_to")
+        if kind == "era":
+            if not re.fullmatch(r"[A-Z]{3}", code) or not re.fullmatch(r"[A-Z]{3}", row["modern"]):
+                raise ValueError(f"{where}: {code}: an era row needs a state code and a modern country code")
+            kb.eras.setdefault(row["modern"], []).append((start, end, code))
+            continue
+        if kind == "igo" and not re.fullmatch(r"(IGO|NGO)[A-Z]{3,9}", code):
+            raise ValueError(f"{where}: {code}: an organisation's code starts with IGO or NGO")
+        if kind != "igo" and not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"{where}: {code}: a state's code has three letters")
+        dated = {name_key(n) for n in split_multi(row["dated"])}
+        country = code[:3] if kind == "igo" else code
+        if kind == "state":
+            kb.countries[code] = name
+        main = "igo" if kind == "igo" else "country"
+        names = [(n, main, code, None) for n in [name, *split_multi(row["aliases"])]]
+        names += [(n, "adjective", code, None) for n in split_multi(row["adjectives"])]
+        for metonym in split_multi(row["metonyms"]):
+            place, _, sector = metonym.partition(":")
+            names.append((place, "metonym", code + (sector.strip() or "GOV"), sector.strip() or "GOV"))
+        listed = {name_key(n) for n, *_ in names}
+        names += [(n, main, code, None) for n in split_multi(row["dated"]) if name_key(n) not in listed]
+        for text, kind_, code_, sector in names:
+            entry = Entry(kind_, code_, country, sector, name, start=start, end=end, origin=f"kb:{path.stem}",
+                          dated=name_key(text) in dated)  # fmt: skip
+            kb.add(text, entry)
+
+
 def load_sectors(kb: KnowledgeBase, path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
@@ -291,6 +356,7 @@ def load_kb(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     load_agencies(kb, data_dir / "agencies.tsv")
     load_companies(kb, data_dir / "companies.tsv")
     load_regions(kb, data_dir / "regions.tsv")
+    load_history(kb, data_dir / "history.tsv")
     load_sectors(kb, data_dir / "sectors.yaml")
     load_leaders(kb, data_dir / "leaders.tsv")
     return kb

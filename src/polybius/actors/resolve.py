@@ -128,6 +128,19 @@ def place_country(kb: KnowledgeBase, place: str | None) -> str | None:
     return None
 
 
+def at_date(mentions: list[Mention], when: date | None) -> list[Mention]:
+    """The mentions whose names hold at the text's date: a dated name ("EC", "Bonn") outside its range is no
+    mention of that entry."""
+    if not any(e.dated for m in mentions for e in m.entries):
+        return mentions
+    kept = []
+    for m in mentions:
+        entries = tuple(e for e in m.entries if e.holds_on(when))
+        if entries:
+            kept.append(m if len(entries) == len(m.entries) else replace(m, entries=entries))
+    return kept
+
+
 def find_mentions(kb: KnowledgeBase, sent: Span) -> list[Mention]:
     """Greedy longest matches of knowledge-base names in a sentence (capitalised text only)."""
     doc = sent.doc
@@ -311,6 +324,7 @@ class Resolver:
     def observe(self, sent: Span, mentions: list[Mention], ctx: DocContext) -> None:
         """Record the countries and people named in the sentence (for surnames, pronouns and the
         story's main country later on)."""
+        mentions = at_date(mentions, ctx.date)
         for m in mentions:
             countries = {
                 e.country
@@ -333,9 +347,10 @@ class Resolver:
     def resolve(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         """The actor an argument head stands for, with the argument's words and offsets, or None."""
         head = self._past_title(head)
-        actor = self._resolve(head, ctx, mentions)
+        actor = self._resolve(head, ctx, at_date(mentions, ctx.date))
         if actor is None:
             return None
+        actor = self._in_era(actor, ctx.date)
         if head.lower_ in self.words.person_pronouns:
             tokens = [head]
         elif "located" in actor.how:
@@ -349,6 +364,18 @@ class Resolver:
             tokens.pop()
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return replace(actor, text=doc_text(head.doc)[start:end], start=start, end=end)
+
+    def _in_era(self, actor: Actor, when: date | None) -> Actor:
+        """A modern country's names at a date when it was part of another state (history.tsv `era` rows): "the
+        Kremlin" in 1985 is SUNGOV. Dated people and imported dictionaries already carry their own codes."""
+        era = self.kb.era_code(actor.country, when)
+        if era is None or actor.country is None or actor.how.startswith(("kb:leaders", "dict:")):
+            return actor
+        old = actor.country
+        code = era + actor.code[len(old) :] if actor.code.startswith(old) else actor.code
+        old_name, new_name = self.kb.countries.get(old, old), self.kb.countries.get(era, era)
+        name = new_name + actor.name[len(old_name) :] if actor.name.startswith(old_name) else actor.name
+        return replace(actor, code=code, country=era, name=name, how=f"{actor.how}+era")
 
     def _argument(self, head: Token, more_preps: frozenset[str] = frozenset()) -> list[Token]:
         """The argument's words; a role noun keeps its "for" owner too ("a spokesman for the Taliban")."""
