@@ -253,6 +253,16 @@ def add_date_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_replace_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="a document whose id is stored but whose content (text or html) differs is coded again: its stored "
+        "document, sentences, events, errors and story membership are deleted in the transaction that writes "
+        "the new version (default: the stored version is kept, with a warning)",
+    )
+
+
 def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB store file (default: ./{DEFAULT_DB})")
 
@@ -346,6 +356,26 @@ def report(err: DocumentError, quiet: bool) -> None:
         print(f"error: {err}", file=sys.stderr)
 
 
+def warner(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where the pipeline's per-document warnings go: one `warning:` line each on stderr (none with --quiet)."""
+
+    def warn(message: str) -> None:
+        if not getattr(args, "quiet", False):
+            print(f"warning: {message}", file=sys.stderr)
+
+    return warn
+
+
+def changed_note(changed: int, replaced: int) -> str:
+    """The ingest line's part about stored documents that arrived with other content."""
+    parts = []
+    if replaced:
+        parts.append(f"{replaced} of them replaced (stored with other content, coded again)")
+    if changed:
+        parts.append(f"{changed} arrived with other content than stored, the stored version kept (--replace)")
+    return "".join(f"; {p}" for p in parts)
+
+
 # -- commands ---------------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = options_from(args)
@@ -353,16 +383,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if wants_cluster(args):
         if getattr(args, "dates", None):
             raise CliError("--dates is for a local run (a cluster's workers read the files); use --date")
+        if getattr(args, "replace", False):
+            raise CliError("--replace is not available with --cluster or --scheduler (run it without them)")
         return cmd_ingest_cluster(args, options, lambda e: report(e, args.quiet))
     items = read_sources(args.paths, args.input, stdin=sys.stdin.buffer, fetcher=fetcher_from(args))
     items = with_date_hints(items, date_hints(args))
     # the store path, not a connection: each transaction opens and closes the store, so readers
     # (polybius serve, polybius events) can read it while the ingest runs
-    counts = ingest_into(args.db, progress(items, not args.quiet), options, report=lambda e: report(e, args.quiet))
+    counts = ingest_into(
+        args.db,
+        progress(items, not args.quiet),
+        options,
+        report=lambda e: report(e, args.quiet),
+        replace=getattr(args, "replace", False),
+        warn=warner(args),
+    )
     print(
         f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
         f"{args.db}; {counts.copies} of them copies of another document (stored as its reports, not coded); "
-        f"{counts.skipped} already stored; {counts.failed} with errors",
+        f"{counts.skipped} already stored; {counts.failed} with errors{changed_note(counts.changed, counts.replaced)}",
         file=sys.stderr,
     )
     return EXIT_DOCUMENTS_FAILED if counts.failed else EXIT_OK
@@ -652,12 +691,14 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest",
         help="read, clean, parse and code documents into the store (idempotent)",
         description="Read documents (files, folders recursively, globs, or - for stdin), code "
-        "them and store documents, sentences and events. Documents already stored (same id) are "
-        "skipped. Bad documents are reported one per line and the batch goes on.",
+        "them and store documents, sentences and events. Documents already stored (same id, same content) are "
+        "skipped; a stored id arriving with other content is skipped with a warning, or coded again with "
+        "--replace. Bad documents are reported one per line and the batch goes on.",
     )
     p.add_argument(
         "paths", nargs="+", metavar="PATH", help="file, folder, glob, http(s) URL of a page, or - for standard input"
     )
+    add_replace_option(p)
     add_db_option(p)
     add_coding_options(p)
     add_date_option(p)

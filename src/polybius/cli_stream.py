@@ -74,9 +74,12 @@ def stop_on_signals() -> threading.Event:
 
 
 def counts_line(counts: IngestCounts) -> str:
+    from polybius.cli import changed_note
+
     return (
         f"{counts.documents} documents ({counts.sentences} sentences, {counts.events} events) stored; "
         f"{counts.skipped} already stored; {counts.failed} with errors"
+        f"{changed_note(counts.changed, counts.replaced)}"
     )
 
 
@@ -120,14 +123,14 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from polybius.cli import options_from, report
+    from polybius.cli import options_from, report, warner
 
     root = Path(args.folder)
     if not root.is_dir():
         raise ValueError(f"{args.folder}: not a folder")
     watcher = Watcher(
         args.db, root.resolve(), options_from(args), kind=args.input, settle=args.settle,
-        report=lambda err: report(err, args.quiet),
+        report=lambda err: report(err, args.quiet), replace=args.replace, warn=warner(args),
     )  # fmt: skip
     if args.once:
         counts = watcher.run_once()
@@ -145,7 +148,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     """Register `feeds` and `watch` on the main parser's subcommands."""
-    from polybius.cli import add_coding_options, add_db_option
+    from polybius.cli import add_coding_options, add_db_option, add_replace_option
 
     p = sub.add_parser(
         "feeds",
@@ -169,9 +172,11 @@ def add_commands(sub: Any) -> None:
         help="code files as they land in a folder, exactly once",
         description="Watch FOLDER (recursively) and code every text, HTML or JSON-lines file that lands in it "
         "once it has stopped changing. What was coded is kept in the store (table 'watched_files'), so a "
-        "restart codes nothing twice; a changed file is read again and only its new documents are coded.",
+        "restart codes nothing twice; a changed file is read again and only its new documents are coded (a "
+        "JSON line whose id is stored with other content: a warning, or coded again with --replace).",
     )
     p.add_argument("folder", metavar="FOLDER", help="the folder to watch")
+    add_replace_option(p)
     p.add_argument("--settle", type=duration, default=1.0, help="seconds a file must stay unchanged (default: 1s)")
     p.add_argument("--once", action="store_true", help="code what the folder holds now, then exit")
     add_db_option(p)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -159,6 +159,13 @@ def _options(**options: Any) -> pipeline.Options:
     return Options(**options)
 
 
+def _warner(errors: Errors) -> Callable[[str], None] | None:
+    """The pipeline's per-document warnings (a changed document) as `DocumentWarning`s, unless ignored."""
+    if errors == "ignore":
+        return None
+    return lambda message: warnings.warn(message, DocumentWarning, stacklevel=4)
+
+
 def _handle(err: DocumentError, errors: Errors) -> None:
     if errors == "raise":
         raise DocumentFailed(err)
@@ -286,6 +293,8 @@ class IngestReport:
     events: int
     skipped: int
     failures: tuple[DocumentError, ...]
+    changed: int = 0  # of `skipped`: stored with other content, the stored version kept
+    replaced: int = 0  # of `documents`: stored with other content and coded again (``replace=True``)
 
     @property
     def failed(self) -> int:
@@ -321,10 +330,13 @@ class Store:
         text: str = "text",
         id: str | None = "id",  # noqa: A002
         date_column: str | None = "date",
+        replace: bool = False,
     ) -> IngestReport:
         """Code and store documents: paths (as `polybius ingest`), texts, dicts, or a DataFrame (columns
-        `text`, `id`, `date_column`). Documents already stored (same id) are skipped; failures are reported
-        (see `errors`) and recorded in the store's `errors` table."""
+        `text`, `id`, `date_column`). Documents already stored (same id, same content) are skipped; a stored
+        id arriving with other content is skipped with a `DocumentWarning`, or coded again in place of the
+        stored version with ``replace=True`` (as `polybius ingest --replace`). Failures are reported (see
+        `errors`) and recorded in the store's `errors` table."""
         from polybius.pipeline import ingest_into
         from polybius.store import session
 
@@ -338,10 +350,15 @@ class Store:
             items = documents_from(inputs, date)  # type: ignore[arg-type]
         coder = self.coder
         with session(self.path) as con:
-            counts = ingest_into(con, items, coder.options, coder=coder._coder)
+            counts = ingest_into(
+                con, items, coder.options, coder=coder._coder, replace=replace, warn=_warner(errors)
+            )
         for err in counts.failures:
             _handle(err, errors)
-        return IngestReport(counts.documents, counts.sentences, counts.events, counts.skipped, tuple(counts.failures))
+        return IngestReport(
+            counts.documents, counts.sentences, counts.events, counts.skipped, tuple(counts.failures),
+            counts.changed, counts.replaced,
+        )  # fmt: skip
 
     def _filter(self, filters: dict[str, Any]) -> EventFilter:
         from polybius.query import EventFilter

@@ -54,7 +54,14 @@ from polybius.nlp import (
     load_model,
     parse_long,
 )
-from polybius.store import known_ids, load_open_stories, session, write_results, write_stories
+from polybius.store import (
+    content_hash,
+    known_hashes,
+    load_open_stories,
+    session,
+    write_results,
+    write_stories,
+)
 from polybius.when import event_when
 from polybius.where import default_gazetteer, event_location
 
@@ -92,7 +99,7 @@ class Options:
     actors: tuple[str, ...] = field(default=())  # TABARI/PETRARCH actor, agent, discard dictionaries
     builtin_kb: bool = True  # False: actors only from the `actors` dictionaries (PETRARCH's behaviour)
     verbs: tuple[str, ...] = field(default=())  # TABARI/PETRARCH/Phoenix verb pattern dictionaries
-    strict_codes: bool = True  # False (--keep-unknown-codes): keep event codes outside CAMEO (WEIS-style dictionaries)
+    strict_codes: bool = True  # False (--keep-unknown-codes): keep codes outside CAMEO (WEIS-style dictionaries)
     require_target: bool = False  # True (--require-target): only events with a target (PETRARCH's require_dyad)
     code_title: bool = False  # True: the title is coded too, as the text's first paragraph (sentence 0)
     dedup: bool = True  # False: every document is coded, copies too
@@ -394,6 +401,8 @@ class IngestCounts:
     skipped: int = 0  # already stored (same id)
     failures: list[DocumentError] = field(default_factory=list)
     copies: int = 0  # of `documents`: copies of another document, stored as its reports and not coded
+    changed: int = 0  # of `skipped`: stored with other content; the stored version kept (no `replace`)
+    replaced: int = 0  # of `documents`: stored with other content, deleted and coded again (`replace`)
 
     @property
     def failed(self) -> int:
@@ -407,6 +416,8 @@ class IngestCounts:
             self.skipped + other.skipped,
             self.failures + other.failures,
             self.copies + other.copies,
+            self.changed + other.changed,
+            self.replaced + other.replaced,
         )
 
 
@@ -416,26 +427,65 @@ def ingest_into(
     options: Options,
     coder: Coder | None = None,
     report: Callable[[DocumentError], None] | None = None,
+    replace: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> IngestCounts:
     """The whole path into the store: documents already stored are skipped before parsing, copies of stored
     documents are linked to them (checked against the signatures in the store) and not parsed, the rest are
     coded; all are written in transactions of `WRITE_BATCH` documents, or of what `COMMIT_SECONDS` brought; errors are
     reported and recorded.
 
+    A stored id arriving with the same content is skipped silently (ingesting twice changes nothing). Arriving
+    with other content (compared by `store.content_hash`), it is skipped with a `warn` line and counted as
+    `changed`, unless `replace`: then it is coded again and its stored rows are deleted in the transaction that
+    writes the new ones (`store.write_results`). An id that arrives twice in one run keeps its first version
+    (a warning when the second differs). Documents stored without a hash (older stores) are skipped as before.
+
     Given a store path instead of a connection, every transaction opens the store, writes and closes it
     (waiting out a reader's lock): between transactions the file is free, so `polybius serve` and other
     read-only processes read it while the ingest runs and see each batch as it commits."""
     counts = IngestCounts()
     with writing(con) as c:
-        known = known_ids(c)
+        stored = known_hashes(c)
     index = StoreIndex(lambda: writing(con), options.dup_threshold) if options.dedup else None
+    seen: dict[str, str] = {}  # ids read in this run -> content hash
+    hashes: dict[str, str] = {}  # ids on their way to the store -> content hash (written with them)
+    replacing: set[str] = set()
 
-    def already(doc_id: str) -> bool:
-        if doc_id in known:
+    def fresh(items: Iterable[Item]) -> Iterator[Item]:
+        for item in items:
+            if isinstance(item, DocumentError) or not already(item):
+                yield item
+
+    def already(doc: RawDocument) -> bool:
+        digest = content_hash(doc.content)
+        if doc.id in seen:
+            counts.skipped += 1
+            if seen[doc.id] != digest:
+                counts.changed += 1
+                if warn is not None:
+                    warn(f"{doc.source}: document {doc.id} arrived twice in this run with different content; "
+                         "the first is kept")  # fmt: skip
+            return True
+        seen[doc.id] = digest
+        if doc.id not in stored:
+            hashes[doc.id] = digest
+            return False
+        if stored[doc.id] is None or stored[doc.id] == digest:
             counts.skipped += 1
             return True
-        known.add(doc_id)
-        return False
+        if replace:
+            replacing.add(doc.id)
+            hashes[doc.id] = digest
+            if index is not None:
+                index.forget(doc.id)  # its old text must not make the new one a copy of itself
+            return False
+        counts.skipped += 1
+        counts.changed += 1
+        if warn is not None:
+            warn(f"{doc.source}: document {doc.id} is stored with different content; the stored version is kept "
+                 "(--replace codes it again)")  # fmt: skip
+        return True
 
     batch: list[DocumentResult] = []
     errors: list[DocumentError] = []
@@ -446,7 +496,7 @@ def ingest_into(
         nonlocal last_commit
         if batch or errors:
             with writing(con) as c:
-                written = write_results(c, batch, errors)
+                written = write_results(c, batch, errors, hashes=hashes, replace_ids=replacing)
                 store_stories(c, written, coder.kb if coder is not None else None)
         else:
             written = []
@@ -455,10 +505,18 @@ def ingest_into(
         counts.sentences += sum(len(r.sentences) for r in written)
         counts.events += sum(len(r.events) for r in written)
         counts.copies += sum(r.document.duplicate_of is not None for r in written)
+        counts.replaced += sum(r.document.id in replacing for r in written)
+        for r in batch:
+            hashes.pop(r.document.id, None)
+            replacing.discard(r.document.id)
+        for e in errors:
+            if e.doc_id:
+                hashes.pop(e.doc_id, None)
+                replacing.discard(e.doc_id)
         batch.clear()
         errors.clear()
 
-    for result in run(items, options, skip=already, coder=coder, index=index):
+    for result in run(fresh(items), options, coder=coder, index=index):
         if isinstance(result, DocumentError):
             if report is not None:
                 report(result)

@@ -7,10 +7,11 @@ is one transaction, so an interrupted run leaves whole documents or none.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS documents (
     n_events INTEGER,
     ingested_at TIMESTAMP,
     duplicate_of VARCHAR,         -- a copy of this document (link stage): stored as its report, not coded
-    duplicate_score DOUBLE        -- 1.0 exact copy, else estimated Jaccard similarity of word shingles
+    duplicate_score DOUBLE,       -- 1.0 exact copy, else estimated Jaccard similarity of word shingles
+    content_hash VARCHAR          -- hash of the content as it arrived (text or html): a changed document shows
 );
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id VARCHAR,
@@ -170,16 +172,23 @@ CREATE INDEX IF NOT EXISTS events_doc ON events (doc_id);
 
 DOCUMENT_COLUMNS = (
     "id", "source", "kind", "url", "title", "date", "date_source", "dateline", "outlet", "text", "removed",
-    "n_sentences", "n_events", "ingested_at", "duplicate_of", "duplicate_score",
+    "n_sentences", "n_events", "ingested_at", "duplicate_of", "duplicate_score", "content_hash",
 )  # fmt: skip
 MIGRATIONS = (  # columns added since schema 1: an older store gains them when opened for writing
     "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR",
     "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_score DOUBLE",
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS date_precision VARCHAR",
+    "ALTER TABLE documents ADD COLUMN IF NOT EXISTS content_hash VARCHAR",  # null for documents stored before
 )
 # event columns added since schema 1, with their types: a store opened read-only is not migrated, so a
 # temporary view shows the events of an older store with these columns NULL (`read_older_store`)
 ADDED_EVENT_COLUMNS = {"date_precision": "VARCHAR"}
+# tables with rows of one stored document (besides `documents` itself): what replacing a document deletes.
+# Story threads are handled apart (their stories' counts and dates follow). The duplicate check's signatures
+# (`link_signatures`, `link_bands`) are the index's: it drops a replaced document's old signature before it
+# checks the new text (`StoreIndex.forget`). `pages` and `watched_files` record what was fetched or read,
+# not what was coded, and stay.
+DOCUMENT_TABLES = ("sentences", "events", "errors")
 SENTENCE_COLUMNS = ("doc_id", "idx", "start_char", "end_char", "text")
 ERROR_COLUMNS = ("source", "doc_id", "reason", "seen_at")
 # the contract's fields flattened (source_code, plover_type, ...), in the record's order; columns the store
@@ -276,6 +285,46 @@ def known_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT id FROM documents").fetchall()}
 
 
+def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Stored document ids with the hash of the content each arrived with (None when stored without one: by
+    an older polybius, a cluster run or the Python API's frames)."""
+    return dict(con.execute("SELECT id, content_hash FROM documents").fetchall())
+
+
+def content_hash(content: str) -> str:
+    """The hash a document's content (text or html, as it arrived) is compared by when its id arrives again."""
+    return hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def delete_documents(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Delete stored documents with the rows keyed by them (sentences, events, errors, story membership; not
+    the duplicate signatures, see DOCUMENT_TABLES), inside the caller's transaction. The stories they left keep their other documents, with
+    counts and dates recomputed (a story left empty goes); copies stored as reports of them keep pointing to
+    them."""
+    if not ids:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _polybius_replaced AS SELECT unnest(?) AS id", [list(ids)])
+    try:
+        con.execute("DELETE FROM documents WHERE id IN (SELECT id FROM _polybius_replaced)")
+        for table in DOCUMENT_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT id FROM _polybius_replaced)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _polybius_left AS SELECT DISTINCT story_id FROM story_docs "
+            "WHERE doc_id IN (SELECT id FROM _polybius_replaced)"
+        )
+        con.execute("DELETE FROM story_docs WHERE doc_id IN (SELECT id FROM _polybius_replaced)")
+        con.execute(
+            "UPDATE stories SET n_docs = c.n, first_date = c.first, last_date = c.last FROM ("
+            "  SELECT l.story_id, count(d.doc_id) AS n, min(d.day) AS first, max(d.day) AS last"
+            "  FROM _polybius_left l LEFT JOIN story_docs d ON d.story_id = l.story_id GROUP BY l.story_id"
+            ") c WHERE stories.story_id = c.story_id"
+        )
+        con.execute("DELETE FROM stories WHERE n_docs = 0 AND story_id IN (SELECT story_id FROM _polybius_left)")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _polybius_replaced")
+        con.execute("DROP TABLE IF EXISTS _polybius_left")
+
+
 def event_row(ev: Event) -> tuple[Any, ...]:
     flat = flat_from_event(ev)
     return tuple(flat.get(c) for c in EVENT_COLUMNS)
@@ -363,34 +412,43 @@ def write_results(
     con: duckdb.DuckDBPyConnection,
     results: Sequence[DocumentResult],
     errors: Iterable[DocumentError] = (),
+    hashes: Mapping[str, str] | None = None,
+    replace_ids: Collection[str] = (),
 ) -> list[DocumentResult]:
     """Write documents with their sentences and events in one transaction. Returns the results written
-    (documents already stored, or twice in the batch, are not)."""
+    (documents already stored, or twice in the batch, are not). `hashes` gives the content hash stored with each
+    document id; the stored documents of `replace_ids` that are in the batch are deleted first, with all their
+    rows (`delete_documents`), in the same transaction: a replaced document is its old version or its new one,
+    never neither."""
     now = datetime.now(UTC).replace(tzinfo=None)
     ids = [r.document.id for r in results]
-    query = "SELECT id FROM documents WHERE id IN (SELECT unnest(?))"  # one query a batch, not one a document
-    stored = {row[0] for row in con.execute(query, [ids]).fetchall()} if ids else set()
-    fresh = [r for r in results if r.document.id not in stored]
-    seen: set[str] = set()
-    unique = []
-    for r in fresh:  # the same document twice in one batch
-        if r.document.id not in seen:
-            seen.add(r.document.id)
-            unique.append(r)
-    unique = new_events_only(con, unique)
-    doc_rows = [
-        (
-            d.id, d.source, d.kind, d.url, d.title, d.date, d.date_source, d.dateline, d.outlet, d.text,
-            json.dumps(list(d.removed)), len(r.sentences), len(r.events), now, d.duplicate_of, d.duplicate_score,
-        )
-        for r in unique
-        for d in [r.document]
-    ]  # fmt: skip
-    sent_rows = [(s.doc_id, s.index, s.start, s.end, s.text) for r in unique for s in r.sentences]
-    event_rows = [event_row(e) for r in unique for e in r.events]
+    replacing = sorted({i for i in ids if i in replace_ids})
+    hashes = hashes or {}
     err_rows = [(resolved_source(e.source), e.doc_id, e.reason, now) for e in errors]
     con.execute("BEGIN TRANSACTION")
     try:
+        delete_documents(con, replacing)
+        query = "SELECT id FROM documents WHERE id IN (SELECT unnest(?))"  # one query a batch, not one a document
+        stored = {row[0] for row in con.execute(query, [ids]).fetchall()} if ids else set()
+        fresh = [r for r in results if r.document.id not in stored]
+        seen: set[str] = set()
+        unique = []
+        for r in fresh:  # the same document twice in one batch
+            if r.document.id not in seen:
+                seen.add(r.document.id)
+                unique.append(r)
+        unique = new_events_only(con, unique)
+        doc_rows = [
+            (
+                d.id, d.source, d.kind, d.url, d.title, d.date, d.date_source, d.dateline, d.outlet, d.text,
+                json.dumps(list(d.removed)), len(r.sentences), len(r.events), now, d.duplicate_of,
+                d.duplicate_score, hashes.get(d.id),
+            )
+            for r in unique
+            for d in [r.document]
+        ]  # fmt: skip
+        sent_rows = [(s.doc_id, s.index, s.start, s.end, s.text) for r in unique for s in r.sentences]
+        event_rows = [event_row(e) for r in unique for e in r.events]
         insert(con, "documents", DOCUMENT_COLUMNS, doc_rows)
         insert(con, "sentences", SENTENCE_COLUMNS, sent_rows)
         insert(con, "events", EVENT_COLUMNS, event_rows, "ON CONFLICT DO NOTHING")

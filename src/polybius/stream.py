@@ -9,7 +9,9 @@ store. What makes them exactly-once across restarts lives in the store too:
   `max_tries` times.
 - `watch`: each file's path, size, modification time and content hash (`watched_files` table). A file is coded
   once it has stopped changing for `settle` seconds; a file seen before with the same content is skipped,
-  a changed one is read again (its documents keep content ids, so only new documents are coded).
+  a changed one is read again (its documents keep content ids, so only new documents are coded). A JSON line
+  whose id is stored with other content is a changed document: a warning, and with `replace` (`watch
+  --replace`) it is coded again in place of the stored one.
 
 The store is opened only for short sessions (feed state, each written batch, file state) and closed between
 them, so readers (`polybius serve`) get their turn while a poll or a folder is being coded.
@@ -176,6 +178,8 @@ class Watcher:
     report: Report | None = None
     clock: Callable[[], float] = time.monotonic
     coder: Coder | None = None
+    replace: bool = False  # a document stored with other content is coded again (see `ingest_into`)
+    warn: Callable[[str], None] | None = None
     _pending: dict[Path, tuple[int, int, float]] = field(default_factory=dict)
 
     def scan(self) -> None:
@@ -234,7 +238,10 @@ class Watcher:
                     todo.append((path, digest, size, mtime))
         if todo:  # coded with the store open only while a batch is written (readers get in between)
             items = read_paths([str(p) for p, *_ in todo], self.kind)
-            counts = counts + ingest_into(self.db, items, self.options, coder=self.coder, report=self.report)
+            counts = counts + ingest_into(
+                self.db, items, self.options, coder=self.coder, report=self.report, replace=self.replace,
+                warn=self.warn,
+            )  # fmt: skip
             with session(self.db) as con:
                 for path, digest, size, mtime in todo:
                     record_file(con, str(path.resolve()), size, mtime, digest)
