@@ -39,7 +39,15 @@ from polybius.ingest import discover, read_bytes
 from polybius.ingest.readers import EXTENSIONS
 from polybius.models import DocumentError, DocumentResult
 from polybius.pipeline import Coder, IngestCounts, Options, run
-from polybius.store import connect, import_shard, imported_tasks, known_ids, shard_tables, write_batch
+from polybius.store import (
+    connect,
+    content_hash,
+    import_shard,
+    imported_tasks,
+    known_ids,
+    shard_tables,
+    write_batch,
+)
 
 DEFAULT_TASK_BYTES = 32 * 2**20  # about 10k news articles of JSON lines: minutes of work, a few MB of shards
 DONE = "done.json"
@@ -250,10 +258,18 @@ def code_task(task: Task, options: Options, kind: str, shard_root: str, known: f
         seen.add(doc_id)
         return False
 
+    hashes: dict[str, str] = {}  # the content hash of each document id's first arrival (the one coded)
+
+    def hashed(items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            if not isinstance(item, DocumentError) and item.id not in hashes:
+                hashes[item.id] = content_hash(item.content)
+            yield item
+
     results: list[DocumentResult] = []
     errors: list[DocumentError] = []
     with plugin.lock:
-        for r in run(read_task(task, kind), replace(options, workers=1), skip=skip, coder=plugin.coder):
+        for r in run(hashed(read_task(task, kind)), replace(options, workers=1), skip=skip, coder=plugin.coder):
             if isinstance(r, DocumentError):
                 errors.append(r)
             else:
@@ -263,12 +279,17 @@ def code_task(task: Task, options: Options, kind: str, shard_root: str, known: f
     summary.events = sum(len(r.events) for r in results)
     summary.errors = [(e.source, e.reason, e.doc_id) for e in errors]
     summary.seconds = round(time.perf_counter() - t0, 3)
-    write_shards(out, task, results, errors, summary)
+    write_shards(out, task, results, errors, summary, hashes)
     return summary
 
 
 def write_shards(
-    out: Path, task: Task, results: list[DocumentResult], errors: list[DocumentError], summary: TaskSummary
+    out: Path,
+    task: Task,
+    results: list[DocumentResult],
+    errors: list[DocumentError],
+    summary: TaskSummary,
+    hashes: dict[str, str] | None = None,
 ) -> None:
     """The task's rows as Parquet files, written through an in-memory store (same schema, same row building
     as a local ingest) into a temporary folder that is renamed to `out` when complete."""
@@ -277,7 +298,7 @@ def write_shards(
     try:
         mem = connect(":memory:")
         try:
-            write_batch(mem, results, errors)
+            write_batch(mem, results, errors, hashes=hashes)
             for table in shard_tables(mem):
                 if table != "documents" and not mem.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
                     continue  # nothing of this table in the task (no errors, no feed state, ...)

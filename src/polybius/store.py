@@ -359,9 +359,10 @@ def write_batch(
     con: duckdb.DuckDBPyConnection,
     results: Sequence[DocumentResult],
     errors: Iterable[DocumentError] = (),
+    hashes: Mapping[str, str] | None = None,
 ) -> int:
     """Write documents with their sentences and events in one transaction. Returns documents written."""
-    return len(write_results(con, results, errors))
+    return len(write_results(con, results, errors, hashes=hashes))
 
 
 def write_failure(exc: BaseException) -> str:
