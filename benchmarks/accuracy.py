@@ -332,11 +332,15 @@ def code_articles(
     return out
 
 
-def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float, with_title: bool) -> None:
+def ngec(
+    coder: Coder, path: Path, limit: int | None, min_conf: float, with_title: bool, only_part: str | None = None
+) -> None:
     """Per part and type: the share of stories whose label is among the coded PLOVER types (any), and whose
     label is the type of the story's top event (top-1: the most confident event with a PLOVER type, the
-    earliest sentence first among equals)."""
+    earliest sentence first among equals). `only_part`: the stories of one part alone."""
     rows = read_ngec(path)
+    if only_part:
+        rows = [r for r in rows if story_part(r) == only_part]
     if limit:
         # keep every type represented: the first `limit` stories of each type, in file order
         per: Counter[str] = Counter()
@@ -393,25 +397,77 @@ def ngec(coder: Coder, path: Path, limit: int | None, min_conf: float, with_titl
     print()
 
 
+def classifier_alone(coder: Coder, classes_path: Path, ngec_path: Path) -> None:
+    """The classifier with no rules: the class it gives each ConfliBERT sentence's main predicate (QuadClass
+    macro-F1 over every sentence), and the PLOVER type it gives the first sentence of each NGEC story."""
+    from polybius.events.classify import load_classifier, main_predicate, penta_of_root
+
+    clf = coder.extractor.classifier or load_classifier()
+    print("### Classifier alone (main predicate of each sentence; NGEC: of the story's first sentence)\n")
+    print("| set | part | units | QuadClass macro-F1 / PLOVER type accuracy | accuracy |")
+    print("|---|---|---|---|---|")
+
+    def predict(texts: list[str]) -> list[int]:
+        out = []
+        for doc in coder.nlp.pipe(texts, batch_size=64):
+            sent = next(iter(doc.sents), None)
+            pred = main_predicate(sent) if sent is not None else None
+            out.append(-1 if pred is None else clf.best(clf.probabilities([sent.text], [pred])[0])[0])
+        return out
+
+    if classes_path.exists():
+        rows = read_classes(classes_path)
+        ks = predict([t for t, _ in rows])
+        for part in PARTS:
+            gold = [g for (t, g), _ in zip(rows, ks, strict=True) if sentence_part(t) == part]
+            pred = [
+                str(penta_of_root(clf.roots[k])) if k >= 0 else "none"
+                for (t, _), k in zip(rows, ks, strict=True)
+                if sentence_part(t) == part
+            ]
+            acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / max(len(gold), 1)
+            print(f"| ConfliBERT | {part} | {len(gold)} | {macro_f1(gold, pred):.3f} | {acc:.3f} |")
+    if ngec_path.exists():
+        rows = read_ngec(ngec_path)
+        ks = predict([r["text"][:600] for r in rows])
+        for part in PARTS:
+            pairs = [
+                (r["label"].strip().upper(), clf.plover_types[k] if k >= 0 else "")
+                for r, k in zip(rows, ks, strict=True)
+                if story_part(r) == part
+            ]
+            labels = sorted({g for g, _ in pairs})
+            macro = sum(
+                sum(p == g for gg, p in pairs if gg == g) / sum(gg == g for gg, _ in pairs) for g in labels
+            ) / max(len(labels), 1)
+            acc = sum(g == p for g, p in pairs) / max(len(pairs), 1)
+            print(f"| NGEC (type of first sentence) | {part} | {len(pairs)} | {macro:.3f} (macro) | {acc:.3f} |")
+    print()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     ap.add_argument("--limit", type=int, help="at most N sentences (NGEC: N stories per type)")
     ap.add_argument("--min-confidence", type=float, default=0.0)
-    ap.add_argument("--only", choices=("classes", "spans", "ngec"), action="append")
+    ap.add_argument("--only", choices=("classes", "spans", "ngec", "alone"), action="append")
+    ap.add_argument("--part", choices=PARTS, help="NGEC: code only the stories of this part (the run is slow)")
+    ap.add_argument("--no-classifier", action="store_true", help="rules alone: no classifier fallback/feature")
     ap.add_argument(
         "--no-title", action="store_true", help="NGEC: code the story text alone, without headline"
     )
     args = ap.parse_args()
     shared = Path(args.shared)
-    coder = Coder(Options())
+    coder = Coder(Options(classifier=not args.no_classifier))
     parts = args.only or ["classes", "spans", "ngec"]
-    files = {
+    files: dict[str, Path] = {
         "classes": shared / "devsets" / "conflibert" / "cameo_class_train.tsv",
         "spans": shared / "devsets" / "conflibert" / "cameo_ner_train.txt",
         "ngec": shared / "devsets" / "ngec_synthetic" / "synthetic_events.csv",
     }
     for part in parts:
+        if part == "alone":
+            continue
         path = files[part]
         if not path.exists():
             print(f"skipped {part}: {path} not found\n")
@@ -425,8 +481,10 @@ def main() -> int:
                 else {}
             )
             conflibert_spans(coder, path, args.limit, classes, args.min_confidence)
-        else:
-            ngec(coder, path, args.limit, args.min_confidence, with_title=not args.no_title)
+        elif part == "ngec":
+            ngec(coder, path, args.limit, args.min_confidence, with_title=not args.no_title, only_part=args.part)
+    if "alone" in parts:
+        classifier_alone(coder, files["classes"], files["ngec"])
     return 0
 
 

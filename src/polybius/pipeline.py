@@ -37,6 +37,7 @@ from polybius.actors.dictionaries import Discards, load_dictionaries
 from polybius.actors.kb import KnowledgeBase, default_kb, load_kb, name_key
 from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
+from polybius.events.classify import load_classifier
 from polybius.events.extract import TITLE_END, EventExtractor
 from polybius.events.lexicon import load_lexicon
 from polybius.events.modality import load_modality
@@ -107,6 +108,7 @@ class Options:
     max_chars: int = MAX_CHARS  # longer documents get an error instead of being coded
     doc_timeout: float = DOC_TIMEOUT  # seconds per document (0: no limit)
     date: str | None = None  # YYYY-MM-DD: publication date of documents that give none (--date; clean.publication_date)
+    classifier: bool = True  # False: no statistical second opinion (events.classify): rules alone
 
 
 class Coder:
@@ -134,6 +136,7 @@ class Coder:
             discards=self.discards,
             matchers=matchers,
             strict_codes=options.strict_codes,
+            classifier=load_classifier() if options.classifier and options.builtin_lexicon else None,
         )
 
     def code(self, docs: list[Document]) -> list[Result]:

@@ -25,6 +25,8 @@ from polybius.actors.resolve import (
     doc_text,
     find_mentions,
 )
+from polybius.events.classify import RULE as CLASSIFIER_RULE
+from polybius.events.classify import Classifier, agreement_feature, is_candidate
 from polybius.events.confidence import IMPLIED, ConfidenceModel, default_confidence, features
 from polybius.events.lexicon import LexEntry, Lexicon
 from polybius.events.modality import (
@@ -288,7 +290,9 @@ class EventExtractor:
         matchers: Sequence[VerbMatcher] = (),
         strict_codes: bool = True,
         confidence: ConfidenceModel | None = None,
+        classifier: Classifier | None = None,
     ) -> None:
+        self.classifier = classifier  # the statistical second opinion (events.classify), or none
         self.discards = discards or Discards()
         self.matchers = tuple(matchers)
         self.strict_codes = strict_codes  # False: keep codes outside CAMEO (WEIS-style test dictionaries)
@@ -618,6 +622,7 @@ class EventExtractor:
         self.resolver.observe(sent, mentions, ctx)
         events: list[Event] = []
         consumed: set[int] = set()
+        untyped: list[Token] = []  # verbs the rules did not code, for the classifier
         for tok in sent:
             if tok.pos_ == "VERB" or is_mistagged_verb(tok):
                 matches = self.match_patterns(tok) if self.matchers else []
@@ -625,6 +630,7 @@ class EventExtractor:
                     lexical = self.match_verb(tok)
                     matches = [lexical] if lexical is not None else []
                 if not matches:
+                    untyped.append(tok)
                     continue
                 # nouns the matched verb governs are its arguments, not events of their own: "rejected talks
                 # with Y" is a rejection, not talks; but what a statement announces is an event too ("announced
@@ -646,7 +652,57 @@ class EventExtractor:
                     events.extend(
                         self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=True)
                     )
+        if self.classifier is not None:
+            events = self.second_opinion(
+                self.classifier, events, untyped, sent, sent_index, doc_id, doc_date, ctx, mentions
+            )
         return dedupe(rank_statements(events, sent, self.confidence))
+
+    def second_opinion(
+        self,
+        clf: Classifier,
+        events: list[Event],
+        untyped: list[Token],
+        sent: Span,
+        sent_index: int,
+        doc_id: str,
+        doc_date: str | None,
+        ctx: DocContext,
+        mentions: list[Mention],
+    ) -> list[Event]:
+        """The classifier (issue 12, part 2): its agreement with each rule-coded event's class is a confidence
+        feature; a verb the rules did not code, whose subject and object are actors, gets the classifier's class
+        when it is probable enough (rule "classifier")."""
+        doc = sent.doc
+        preds = sorted({e.extra["predicate"] for e in events if "predicate" in e.extra})
+        candidates = [t for t in untyped if is_candidate(t)] if not events else []
+        tokens = [doc[i] for i in preds] + candidates
+        if not tokens:
+            return events
+        probs = clf.probabilities([sent.text] * len(tokens), tokens)
+        row = {t.i: p for t, p in zip(tokens, probs, strict=True)}
+        out = []
+        for ev in events:
+            p = row.get(ev.extra.get("predicate", -1))
+            if p is not None:
+                ev.extra["features"]["classifier_agreement"] = agreement_feature(clf.agreement(p, ev.cameo_root))
+                ev = replace(ev, confidence=self.confidence.score(ev.extra["features"]))
+            out.append(ev)
+        for tok in candidates:
+            k, prob = clf.best(row[tok.i])
+            if prob < clf.threshold:
+                continue
+            entry = LexEntry(
+                code=clf.codes[k], verbs=(tok.lemma_.lower(),), target=PATTERN_TARGETS, plover=clf.plover_types[k],
+                origin=CLASSIFIER_RULE,
+            )  # fmt: skip
+            for ev in self._code(Match(entry, tok, ()), sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=False):
+                if ev.target is None:
+                    continue  # the classifier types events between two actors only
+                ev.extra["features"]["classifier"] = 1.0
+                ev.extra["features"]["classifier_agreement"] = agreement_feature(prob)
+                out.append(replace(ev, confidence=self.confidence.score(ev.extra["features"])))
+        return out
 
     def _code(
         self,
