@@ -300,7 +300,9 @@ def test_agentless_passive_with_an_implied_agent(syntax_coder):
     # only a state imposes a curfew (`implied: GOV`): the state of the place named, with less confidence
     (ev,) = code_text(syntax_coder, "A curfew was imposed in Kashmir on Monday.").events
     assert (ev.source.code, ev.target and ev.target.code, ev.cameo, ev.source.text) == ("INDGOV", "IND", "1723", "")
-    (named,) = code_text(syntax_coder, "India imposed a curfew in Kashmir on Monday.").events
+    # the same event with its agent named is surer (the same target: "India imposed ... in Kashmir" has none)
+    (named,) = code_text(syntax_coder, "The Indian government imposed a curfew in Kashmir on Monday.").events
+    assert (named.source.code, named.target and named.target.code) == ("INDGOV", "IND")
     assert ev.confidence < named.confidence
     assert coded(syntax_coder, "A curfew was imposed by the army in Kashmir.") == {("INDMIL", None, "1723")}
     assert coded(syntax_coder, "The prisoners were released in Kashmir.") == set()  # no agent implied
