@@ -333,3 +333,32 @@ def test_code_reads_a_dates_table(tmp_path, capsys):
 
     assert main(["code", str(path), "--dates", str(tmp_path / "none.tsv")]) == 2
     assert "--dates: cannot read" in capsys.readouterr().err
+
+
+# -- the Python API -------------------------------------------------------------------------------------------
+def test_python_api_date_is_a_default(coder):
+    from dataclasses import replace
+
+    from polybius.library import Coder
+
+    lib = Coder.from_pipeline(coder)
+    lib.options = replace(lib.options, dedup=False)  # the same text twice, as two documents
+    text = STORY.split("\n\n", 1)[1]  # "ANKARA, May 9 (Reuters) - ... on Tuesday ..."
+    got = {r["date"] for r in lib.code(text, date="2018-01-02")}
+    assert "2017-05-09" in got  # the yearless dateline took the year of `date`, on or before it
+    assert {r["date"] for r in lib.code(text)} == {None}
+    plain = text.replace("ANKARA, May 9 (Reuters) - ", "")
+    got = lib.code([{"id": "own", "text": plain, "date": "2016-03-03"}, {"id": "none", "text": plain}], date="2018-01-02")
+    by_doc = {r["doc_id"]: (r["date"], r["date_precision"]) for r in got}
+    assert by_doc["own"] == ("2016-03-01", "day") and by_doc["none"] == ("2018-01-02", "day")
+
+
+def test_series_counts_the_dates_coarser_than_its_interval(store):
+    from polybius.query import series
+
+    day = series(store, interval="day")
+    assert day["series"] == [
+        {"period": "2013-01-01", "count": 4, "goldstein": -8.0, "quad": {"1": 0, "2": 0, "3": 4, "4": 0}}
+    ]
+    assert (day["undated"], day["coarser"]) == (0, 3)  # a month and two years counted on their first day
+    assert series(store, interval="month")["coarser"] == 2

@@ -151,6 +151,7 @@ def errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None, str]]:
 # -- pages, aggregates and documents for the HTTP API and dashboard (and any other caller) ----------------
 MAX_PAGE = 1000  # the most events one page may hold
 INTERVALS = ("day", "week", "month")
+COARSER = {"day": ("week", "month", "year"), "week": ("month", "year"), "month": ("year",)}  # date_precision
 # sort name -> the leading sort key (column, descending?); events without a date sort last either way
 SORTS: dict[str, tuple[str, bool]] = {
     "date": ("date", False),
@@ -259,7 +260,9 @@ def event_page(
 
 def series(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), interval: str = "week") -> dict[str, Any]:
     """Events per day, week (starting Monday) or month: count, Goldstein sum and count by QuadClass. Events
-    without a date are left out and counted in `undated`."""
+    without a date are left out and counted in `undated`. Events whose date is coarser than the interval ("in
+    March" in a daily series: `date_precision` month, dated the 1st) are counted in their date's period and
+    also in `coarser`, so a reader can tell a spike on the 1st from one of events told to the day."""
     if interval not in INTERVALS:
         raise ValueError(f"interval: one of {', '.join(INTERVALS)}, not {interval!r}")
     where, params = _where(f)
@@ -270,6 +273,10 @@ def series(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), inter
         params,
     ).fetchall()
     undated = con.execute(f"SELECT count(*) FROM events{_and(where, 'date IS NULL')}", params).fetchone()[0]
+    coarser = ", ".join(f"'{p}'" for p in COARSER[interval])
+    vague = con.execute(
+        f"SELECT count(*) FROM events{_and(where, f'date IS NOT NULL AND date_precision IN ({coarser})')}", params
+    ).fetchone()[0]
     return {
         "interval": interval,
         "series": [
@@ -282,6 +289,7 @@ def series(con: duckdb.DuckDBPyConnection, f: EventFilter = EventFilter(), inter
             for period, n, g, *quads in rows
         ],
         "undated": undated,
+        "coarser": vague,
     }
 
 

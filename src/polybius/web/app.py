@@ -236,7 +236,8 @@ def create_app(
         interval: Annotated[Literal["day", "week", "month"], Query(description="weeks start on Monday")] = "week",
     ) -> dict[str, Any]:
         """Per period: event count, Goldstein sum and events by QuadClass; periods ascending. Events without
-        a date are counted in `undated`."""
+        a date are counted in `undated`; `coarser` counts the events (included in the periods, at their date)
+        whose `date_precision` is coarser than the interval ("in March" in a daily series)."""
         return checked(query.series, con, f, interval)
 
     @app.get("/api/dyads", tags=["aggregates"])
