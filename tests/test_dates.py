@@ -362,3 +362,39 @@ def test_series_counts_the_dates_coarser_than_its_interval(store):
     ]
     assert (day["undated"], day["coarser"]) == (0, 3)  # a month and two years counted on their first day
     assert series(store, interval="month")["coarser"] == 2
+
+
+# -- date lines at the head of a plain text ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("head", "iso"),
+    [
+        ("March 14, 2016", "2016-03-14"),
+        ("14 March 2016", "2016-03-14"),
+        ("Updated 9:12 AM EST, March 14, 2016", "2016-03-14"),
+        ("March 14, 2016 | 11:40 PM", "2016-03-14"),
+        ("Published: 2016-03-14", "2016-03-14"),
+        ("Tuesday, March 15, 2016", "2016-03-15"),
+    ],
+)
+def test_a_date_line_under_the_headline_dates_the_text(head, iso):
+    text = (
+        f"Fishermen return to the harbour after the storm\n{head}\n\n"
+        "HARBOURTOWN (AP) — Dozens of fishing boats returned to the harbour on Monday after the storm passed, "
+        "and the coast guard lifted its warning for the northern waters.\n"
+    )
+    doc = clean(raw(text))
+    assert (doc.date, doc.date_source) == (iso, "dateline")
+    assert doc.title == "Fishermen return to the harbour after the storm"
+    assert doc.text.startswith("Dozens of fishing boats") and doc.dateline == "HARBOURTOWN"
+
+
+def test_a_date_line_gives_a_yearless_dateline_its_year():
+    text = (
+        "Talks resume in the capital\nNovember 3, 2015\n\n"
+        "VIENNA, Nov 2 (Reuters) - Envoys from both sides resumed their talks in the capital on Monday after a "
+        "pause of several weeks, officials said.\n"
+    )
+    assert clean(raw(text)).date == "2015-11-03"
+    # a sentence that merely starts with a date is no date line
+    body = "March 14, 2016 was the day the old bridge finally reopened to traffic after years of repairs."
+    assert clean(raw(body)).date is None

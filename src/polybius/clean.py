@@ -43,6 +43,23 @@ JUNK_LINE = re.compile(
 # "Kyiv, Ukraine (AP) —"; and the outlet alone: "(CNN) —".
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}})?)"
+# A line at the head that is only a date (with a year): "January 18, 2021", "28 February 2019", "Updated 6:35 AM
+# EDT, June 19, 2023", "October 9, 2019 | 5:47 PM", "Minsk, 16 August 2020 —", "Published: 2021-01-18".
+_WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[a-z]*\.?"
+_TIME = r"\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?[Mm]\.?)?(?:\s*[A-Z]{2,4}\b)?"
+_FULL_DATE = (
+    rf"(?:(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}})"
+    r"|\d{4}-\d{2}-\d{2})"
+)
+DATE_LINE = re.compile(
+    rf"""^(?:(?:last\s+)?(?:updated|published|posted|first\s+published)\s*(?:on|:)?\s*)?
+        (?:[A-Z][A-Za-z.'\-]+(?:[ /][A-Z][A-Za-z.'\-]+){{0,3}},\s*(?=.*\d{{4}}))?   # "Minsk, "
+        (?:{_TIME}\s*[,|·•]?\s*)?
+        (?P<date>{_FULL_DATE})
+        (?:\s*(?:[,|·•]|at)?\s*{_TIME})?
+        \s*(?:-{{1,2}}|–|—)?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
 _REGION = rf"(?!{_MONTH}\s+\d)[A-Z][A-Za-z.'\-]*(?:\s+[A-Z][A-Za-z.'\-]*){{0,2}}"
 _OUTLET = r"\((?P<outlet>[A-Z][A-Za-z .&'-]{0,40})\)"
 _DASH = r"\s*(?:-{1,2}|–|—|:)\s+"
@@ -299,6 +316,11 @@ def is_lone_place(line: str) -> bool:
     return bool(LONE_PLACE.match(line)) and len(line.split()) <= 4 and not OUTLETS.match(line)
 
 
+def is_date_line(line: str) -> bool:
+    """A head line that only dates the story ("January 18, 2021", "Updated 6:35 AM EDT, June 19, 2023")."""
+    return len(line) <= 80 and bool(DATE_LINE.match(line))
+
+
 def is_byline(line: str) -> bool:
     return len(line) <= 120 and bool(BYLINE.match(line))
 
@@ -311,6 +333,8 @@ def take_meta(lines: list[str], i: int, found: dict[str, str]) -> int:
             pass
         elif is_byline(line):
             found.setdefault("byline", line)
+        elif is_date_line(line):
+            found.setdefault("date", DATE_LINE.match(line).group("date"))
         elif OUTLETS.match(line):
             found.setdefault("outlet", line)
         else:
@@ -355,6 +379,7 @@ def split_head(
             or match_dateline(nxt)
             or is_lone_place(nxt)
             or is_byline(nxt)
+            or is_date_line(nxt)
             or OUTLETS.match(nxt)
         ):
             title = first
@@ -378,6 +403,9 @@ def split_head(
         region = groups.get("region")
         date_text = groups.get("date")
         body = body[m.end() :]
+    line_date = found.get("date")
+    if line_date and not (date_text and re.search(r"\d{4}", date_text)):
+        date_text = line_date  # a date line with its year says more than a dateline without one
     return body, title, Dateline(place, outlet, date_text, region, found.get("byline"))
 
 
