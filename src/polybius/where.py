@@ -28,12 +28,12 @@ import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from spacy.tokens import Span, Token
 
-from polybius.actors.kb import read_tsv, split_multi
+from polybius.actors.kb import CACHED_KEY_CHARS, read_tsv, split_multi
 from polybius.models import Location
 from polybius.nlp import doc_text, entity_at
 from polybius.when import clause_chain, clause_tokens, tree_distance
@@ -110,7 +110,18 @@ FOLD = str.maketrans(
 
 def place_key(text: str) -> str:
     """Normalised form of a place name: no accents, lower case, no dots or apostrophes, hyphens as spaces, no
-    leading "the" ("Ma'rib" and "Marib", "Nur-Sultan" and "Nur Sultan", "The Hague" and "Hague" meet)."""
+    leading "the" ("Ma'rib" and "Marib", "Nur-Sultan" and "Nur Sultan", "The Hague" and "Hague" meet).
+    Cached for short strings: coding asks for the same few names again and again."""
+    return _cached_place_key(text) if len(text) <= CACHED_KEY_CHARS else _place_key(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_place_key(text: str) -> str:
+    return _place_key(text)
+
+
+def _place_key(text: str) -> str:
+    """`place_key` without the cache (building the gazetteer: every name once)."""
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     key = text.lower()
@@ -228,7 +239,7 @@ class _Builder:
         self.index: dict[str, list[tuple[Place, float]]] = {}
 
     def add(self, name: str, place: Place, prior: float) -> None:
-        key = place_key(name)
+        key = _place_key(name)
         if key:
             self.index.setdefault(key, []).append((place, prior))
 
@@ -300,11 +311,11 @@ def _build(places_path: Path | None, countries_path: Path | None) -> Gazetteer:
         admin1 = c["admin1code"] or None
         place = Place(c["name"], iso3, "city", c["latitude"], c["longitude"], admin1, c["population"])
         prior = city_prior(c["population"], len(c["alternatenames"]))
-        main = place_key(c["name"])
+        main = _place_key(c["name"])
         index.setdefault(main, []).append((place, prior))
         # Latin-script alternate names written as names; airport and other codes left out
         alts = {
-            place_key(alt)
+            _place_key(alt)
             for alt in c["alternatenames"]
             if alt.isascii() and len(alt) > 2 and alt[0].isupper() and not (len(alt) <= 4 and alt.isupper())
         }
@@ -329,7 +340,7 @@ def add_kb_countries(b: _Builder, path: Path, countries: dict[str, Place]) -> No
         if place is None:
             continue
         for alias in [row["name"], *split_multi(row["aliases"])]:
-            if place_key(alias) not in b.index:  # places.tsv and geonames rows come first
+            if _place_key(alias) not in b.index:  # places.tsv and geonames rows come first
                 b.add(alias, place, COUNTRY_PRIOR - 0.5)
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -26,8 +26,20 @@ FIRST_WORD = re.compile(r"[\s\-]")
 INITIALS = re.compile(r"(?:[a-z]\.){2,}[a-z]?")  # "u.s.", "u.k", "t.p.l.f."
 
 
+CACHED_KEY_CHARS = 100  # keys of strings up to this long are cached (names, not whole texts)
+
+
 def name_key(text: str) -> str:
     """Normalised form for matching: lower case, straight quotes, single spaces, tight hyphens, no "the"."""
+    return _cached_name_key(text) if len(text) <= CACHED_KEY_CHARS else _name_key(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_name_key(text: str) -> str:
+    return _name_key(text)  # a pure function of the string: the resolver asks for the same few names often
+
+
+def _name_key(text: str) -> str:
     text = HYPHEN.sub("-", SPACES.sub(" ", text.replace("’", "'").lower())).strip()
     if text.startswith("the "):
         text = text[4:]
