@@ -37,6 +37,8 @@ from polybius.actors.dictionaries import Discards, load_dictionaries
 from polybius.actors.kb import KnowledgeBase, default_kb, load_kb, name_key
 from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
+from polybius.embed import load_embedder
+from polybius.events.backoff import FrameIndex
 from polybius.events.classify import load_classifier
 from polybius.events.extract import TITLE_END, EventExtractor
 from polybius.events.lexicon import load_lexicon
@@ -137,6 +139,7 @@ class Coder:
             matchers=matchers,
             strict_codes=options.strict_codes,
             classifier=load_classifier() if options.classifier and options.builtin_lexicon else None,
+            frames=FrameIndex(lexicon, ontology, load_embedder()),  # phrases embedded once per Coder
         )
 
     def code(self, docs: list[Document]) -> list[Result]:

@@ -42,6 +42,8 @@ FEATURES = (
     "reports_act",  # a statement whose reported clause holds a coded act (ranked below that act)
     "classifier",  # typed by the classifier (events.classify), no lexicon entry: rule "classifier"
     "classifier_agreement",  # the classifier's probability of the event's PentaClass, centred: 2p - 1 (0: none)
+    "backoff_similar",  # no entry's frame fitted; the entry with the nearest objects was taken (events.backoff)
+    "backoff_default",  # no entry's frame fitted and none was near: the verb's or noun's default code
 )
 INFERRED = ("text:earlier", "text:main-country", IMPLIED)  # context, not the words themselves, gave the country
 
@@ -56,6 +58,7 @@ def features(
     pattern: bool = False,
     recipient_missing: bool = False,
     target_from_phrase: bool = False,
+    backoff: str = "",
 ) -> dict[str, float]:
     root = int(code[:2]) if code[:2].isdigit() else 0
     return {
@@ -80,6 +83,8 @@ def features(
         "reports_act": 0.0,  # set by the sentence's ranking (events.extract.rank_statements)
         "classifier": 0.0,  # set by events.extract.second_opinion, as is the agreement
         "classifier_agreement": 0.0,
+        "backoff_similar": float(backoff == "similar"),
+        "backoff_default": float(backoff == "default"),
     }
 
 

@@ -25,6 +25,7 @@ from polybius.actors.resolve import (
     doc_text,
     find_mentions,
 )
+from polybius.events.backoff import FrameIndex
 from polybius.events.classify import RULE as CLASSIFIER_RULE
 from polybius.events.classify import Classifier, agreement_feature, is_candidate
 from polybius.events.confidence import IMPLIED, ConfidenceModel, default_confidence, features
@@ -87,6 +88,7 @@ class Match:
     )
     target: Token | None = None
     pattern: bool = False  # made by an imported verb pattern, not the lexicon
+    backoff: str = ""  # no entry's frame fitted: the back-off step that chose the entry (events.backoff)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,12 @@ def names_object(tok: Token, lemmas: frozenset[str]) -> bool:
     )
 
 
+def object_phrase(tok: Token) -> str:
+    """An object noun with the modifiers in front of it, as lemmas: "information blackout", "tear gas canister"."""
+    mods = [c.lemma_.lower() for c in tok.lefts if c.dep_ in ("compound", "amod") and c.is_alpha]
+    return " ".join([*mods, tok.lemma_.lower()])
+
+
 def direct_objects(tok: Token) -> list[Token]:
     if is_passive_participle(tok):
         heads = [tok.head]  # "forces backed by Russia": the forces are what is backed
@@ -291,8 +299,10 @@ class EventExtractor:
         strict_codes: bool = True,
         confidence: ConfidenceModel | None = None,
         classifier: Classifier | None = None,
+        frames: FrameIndex | None = None,
     ) -> None:
         self.classifier = classifier  # the statistical second opinion (events.classify), or none
+        self.frames = frames  # the frame back-off (events.backoff); None: a verb whose frames do not fit is no event
         self.discards = discards or Discards()
         self.matchers = tuple(matchers)
         self.strict_codes = strict_codes  # False: keep codes outside CAMEO (WEIS-style test dictionaries)
@@ -348,7 +358,39 @@ class EventExtractor:
             score = entry.specificity + any(modifier_key(n) in entry.objects for n in nouns)
             if best is None or score > best_score:
                 best, best_score = Match(entry, tok, nouns), score
+        if best is None:
+            usable = [e for e in entries if e.objects and (not e.particles or loose & set(e.particles))]
+            return self.back_off(tok, "verb", usable)
         return best
+
+    def back_off(self, tok: Token, kind: str, entries: list[LexEntry], head: str | None = None) -> Match | None:
+        """No entry's frame fits the words: the entry with the nearest objects, else the default code
+        (events.backoff), for an object that names a thing ("imposed an information blackout")."""
+        head = head or tok.lemma_.lower()
+        if self.frames is None or not entries or not self.frames.knows(kind, head):
+            return None
+        things: list[Token] = []
+        for prep in dict.fromkeys(e.object_prep for e in entries):
+            if kind == "noun":
+                pool = prep_objects(tok, prep or "of")
+            elif prep:
+                pool = prep_objects(tok, prep) or [t for o in direct_objects(tok) for t in prep_objects(o, prep)]
+            else:
+                pool = direct_objects(tok)
+            for noun in (i for t in pool for i in self.through_partitive(t)):
+                if not self.is_thing(noun):
+                    continue
+                things.append(noun)
+                allowed = [e for e in entries if e.object_prep == prep]
+                found = self.frames.similar(kind, head, object_phrase(noun), prep, allowed)
+                if found is not None:
+                    return Match(found.entry, tok, (tok, noun) if kind == "noun" else (noun,), backoff=found.step)
+        if things:
+            fallback = self.frames.default(kind, head)
+            if fallback is not None:
+                nouns = (tok, things[0]) if kind == "noun" else (things[0],)
+                return Match(fallback.entry, tok, nouns, backoff=fallback.step)
+        return None
 
     def implied_actor(self, sector: str, predicate: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         """The agent an agentless passive implies: `sector` of the country of a place in the predicate's clause,
@@ -426,11 +468,10 @@ class EventExtractor:
         suspension of aid", "the lifting of sanctions"."""
         # the noun with the one in front of it first: "a cyber attack" is no plain attack
         mod = modifier_key(tok)
-        entries = (
-            (mod and self.lexicon.by_noun.get(mod))
-            or self.lexicon.by_noun.get(tok.lemma_.lower())
-            or self.lexicon.by_noun.get(tok.lower_)
+        head = next(
+            (k for k in (mod, tok.lemma_.lower(), tok.lower_) if k and self.lexicon.by_noun.get(k)), None
         )
+        entries = self.lexicon.by_noun.get(head) if head else None
         best: Match | None = None
         for entry in entries or ():
             nouns: tuple[Token, ...] = (tok,)
@@ -442,6 +483,8 @@ class EventExtractor:
                 nouns = (tok, *found)
             if best is None or entry.specificity > best.entry.specificity:
                 best = Match(entry, tok, nouns)
+        if best is None and entries and head:
+            return self.back_off(tok, "noun", [e for e in entries if e.objects], head)
         return best
 
     # -- arguments -----------------------------------------------------------------------------------------
@@ -652,6 +695,7 @@ class EventExtractor:
                     events.extend(
                         self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=True)
                     )
+        events = last_resort(events)
         if self.classifier is not None:
             events = self.second_opinion(
                 self.classifier, events, untyped, sent, sent_index, doc_id, doc_date, ctx, mentions
@@ -854,8 +898,9 @@ class EventExtractor:
                     # ("President Rivlin eased parole restrictions on ex-prime minister Olmert")
                     continue
             feats = features(
-                code, entry.specificity, source, target, state, nominal, m.pattern, unnamed, from_phrase
-            )
+                code, 1 if m.backoff else entry.specificity, source, target, state, nominal, m.pattern, unnamed,
+                from_phrase, m.backoff,
+            )  # fmt: skip
             span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
             if t_tok is not None:
                 span_tokens.extend(argument_tokens(t_tok))
@@ -919,7 +964,7 @@ class EventExtractor:
             m.entry, code=code, target=(), intent=None, threat=None, alone=None, implied="", plover="", mode="",
             context="", origin=f"{m.entry.origin} request:{req.how}",
         )  # fmt: skip
-        asked = Match(entry, m.predicate, m.event_nouns, speaker[0], req.addressee)
+        asked = Match(entry, m.predicate, m.event_nouns, speaker[0], req.addressee, backoff=m.backoff)
         for ev in self._code(asked, sent, sent_index, doc_id, doc_date, ctx, mentions, False, asked=req):
             ev.extra["request_of"] = req.governor.i if req.governor is not None else req.speaker_verb.i
             yield ev
@@ -1044,6 +1089,18 @@ def rank_statements(events: list[Event], sent: Span, model: ConfidenceModel) -> 
                 ev = replace(ev, confidence=min(below, model.score(ev.extra["features"])))
         out.append(ev)
     return out
+
+
+def backed_off(ev: Event) -> bool:
+    feats = ev.extra.get("features", {})
+    return bool(feats.get("backoff_similar") or feats.get("backoff_default"))
+
+
+def last_resort(events: list[Event]) -> list[Event]:
+    """A back-off is the last resort: a sentence where some entry's frame fitted keeps only those events."""
+    if all(backed_off(ev) for ev in events):
+        return events
+    return [ev for ev in events if not backed_off(ev)]
 
 
 def dedupe(events: list[Event]) -> list[Event]:
