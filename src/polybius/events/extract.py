@@ -697,9 +697,19 @@ class EventExtractor:
                     )
         events = last_resort(events)
         if self.classifier is not None:
-            events = self.second_opinion(
-                self.classifier, events, untyped, sent, sent_index, doc_id, doc_date, ctx, mentions
-            )
+            if events and all(backed_off(e) for e in events):
+                # a back-off is a guess: the classifier, where it types the sentence's verbs, is the better one
+                verbs = [*untyped, *(sent.doc[i] for i in sorted({e.extra["predicate"] for e in events}))]
+                typed = self.second_opinion(
+                    self.classifier, [], verbs, sent, sent_index, doc_id, doc_date, ctx, mentions
+                )
+                events = typed or self.second_opinion(
+                    self.classifier, events, [], sent, sent_index, doc_id, doc_date, ctx, mentions
+                )
+            else:
+                events = self.second_opinion(
+                    self.classifier, events, untyped, sent, sent_index, doc_id, doc_date, ctx, mentions
+                )
         return dedupe(rank_statements(events, sent, self.confidence))
 
     def second_opinion(
