@@ -30,8 +30,8 @@ PHRASES = [
     "{a} threatened to impose sanctions on {b}.",
 ]
 DAYS = ["Monday", "Tuesday", "Friday"]
-# The corpus repeats articles (article(i) == article(i + 15)). The link stage's duplicate check runs only within
-# one task on a cluster (not across tasks, nor against the store), so both runs here code every document.
+# The corpus repeats articles (article(i) == article(i + 15)), in other tasks than the first copy: most tests code
+# every document; `test_copies_across_tasks_are_found_at_import` keeps the duplicate check on.
 CODE_ALL = Options(dedup=False)
 
 
@@ -156,6 +156,39 @@ def test_cluster_gives_the_local_store_and_resumes(corpus, reference, client, tm
     recoded = ingest([str(corpus)], CODE_ALL, third, client, task_bytes=TASK_BYTES, shards=shards)
     assert recoded.tasks_done_before == 0 and recoded.tasks_failed == 0
     assert contents(third) == want
+
+
+def test_copies_across_tasks_are_found_at_import(corpus, client, tmp_path):
+    local = tmp_path / "local.duckdb"
+    assert cli_main(["ingest", str(corpus), "--db", str(local), "--quiet"]) == 1  # the corpus has failing documents
+    db = tmp_path / "linked.duckdb"
+    counts = ingest([str(corpus)], Options(), db, client, task_bytes=TASK_BYTES, shards=tmp_path / "s")
+    assert counts.tasks > 3
+    want = contents(local)
+    copies = [d for d in want["documents"] if d[-2] is not None]  # duplicate_of, duplicate_score last
+    assert len(copies) >= 8, "the corpus's repeated articles were not found as copies by the local run"
+    assert contents(db) == want  # copies in other tasks found, stored as reports, never with sentences or events
+    assert counts.copies == len(copies)
+    n_sig = table(db, "SELECT count(*) FROM link_signatures")[0][0]
+    assert n_sig == len(want["documents"]) - len(copies)  # canonical documents only, as a local ingest keeps
+
+    # story threads are made at import: every document in a story, each copy in its canonical document's story
+    story = dict(table(db, "SELECT doc_id, story_id FROM story_docs"))
+    assert set(story) == {d[0] for d in want["documents"]}
+    for doc in copies:
+        assert story[doc[0]] == story[doc[-2]]
+    partition = {tuple(sorted(d for d, s in story.items() if s == sid)) for sid in set(story.values())}
+    local_story = dict(table(local, "SELECT doc_id, story_id FROM story_docs"))
+    local_partition = {tuple(sorted(d for d, s in local_story.items() if s == sid)) for sid in set(local_story.values())}
+    assert partition == local_partition
+
+    # a later local ingest checks against the signatures the import stored
+    later = tmp_path / "later"
+    later.mkdir()
+    canonical, text = table(db, "SELECT id, text FROM documents WHERE duplicate_of IS NULL ORDER BY rowid DESC")[0]
+    (later / "copy.txt").write_text(text + "\n", encoding="utf-8")
+    assert cli_main(["ingest", str(later), "--db", str(db), "--quiet"]) == 0
+    assert table(db, "SELECT duplicate_of FROM documents WHERE source LIKE '%copy.txt'") == [(canonical,)]
 
 
 def test_a_worker_killed_mid_run_loses_nothing(corpus, reference, client, tmp_path):

@@ -91,7 +91,8 @@ def cmd_ingest_cluster(
         return 2
     print(
         f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
-        f"{args.db}; {counts.skipped} already stored; {counts.failed} with errors; "
+        f"{args.db}; {counts.copies} of them copies of another document (stored as its reports, not coded); "
+        f"{counts.skipped} already stored; {counts.failed} with errors; "
         f"{counts.tasks} tasks ({counts.tasks_done_before} done by an earlier run, {counts.tasks_failed} failed)",
         file=sys.stderr,
     )

@@ -5,9 +5,12 @@
     code_task (worker)     read the task's bytes, run them through `pipeline.run` with the worker's one Coder
                            (built once per worker process by `CoderPlugin`, never per task), and write the
                            results as Parquet shards (documents, sentences, events, errors) in a folder named
-                           by the task id, renamed into place only when complete
-    import (client)        in plan order, each finished task's shards go into the DuckDB store in one
-                           transaction; the store records the task as imported
+                           by the task id, renamed into place only when complete, with the link stage's
+                           rows: every document's duplicate signature and story features
+    import (client)        in plan order: the task's documents are checked for copies against the store (so
+                           across tasks, as a local run checks its whole input), its shards go into the
+                           DuckDB store in one transaction (the task recorded as imported), and its
+                           documents join the store's story threads
 
 The shard folder holds `manifest.json` (the plan and each task's state) and one folder per finished task with a
 `done.json`. A task id is a hash of its byte ranges, the files' sizes and modification times, and the coding
@@ -15,7 +18,11 @@ options, so a re-run of the same input finds the tasks already done and only imp
 task lost with its worker is run again by Dask (`retries`), and a half-written shard is never seen, because
 the folder appears in one rename. Documents the store already holds are skipped before they are parsed, as in
 a local run, and each document is imported once (by id, in input order), so the store ends up with the same
-documents, sentences, events and errors, in the same order, as `polybius ingest` in one process.
+documents, sentences, events and errors, in the same order, as `polybius ingest` in one process: the copies
+too, with one exception. A document the worker found to copy another of its task is not parsed; if at import
+that other document turns out to copy an earlier task's, the document stays a copy (of that earlier one)
+even where a local run, comparing it with the earlier document alone, might have found it too different and
+coded it.
 """
 
 from __future__ import annotations
@@ -37,15 +44,27 @@ from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 from polybius.ingest import discover, read_bytes
 from polybius.ingest.readers import EXTENSIONS
+from polybius.link.dedup import (
+    SIGNATURE_COLUMNS,
+    Match,
+    MemoryIndex,
+    StoreIndex,
+    signature_of_row,
+    signature_rows,
+)
 from polybius.models import DocumentError, DocumentResult
-from polybius.pipeline import Coder, IngestCounts, Options, run
+from polybius.pipeline import Coder, IngestCounts, Options, link_stories, run
 from polybius.store import (
+    STORY_DOC_COLUMNS,
     connect,
     content_hash,
     import_shard,
     imported_tasks,
+    insert,
     known_ids,
     shard_tables,
+    story_doc_from_row,
+    story_doc_row,
     write_batch,
 )
 
@@ -268,19 +287,43 @@ def code_task(task: Task, options: Options, kind: str, shard_root: str, known: f
 
     results: list[DocumentResult] = []
     errors: list[DocumentError] = []
+    index = MemoryIndex(options.dup_threshold, keep_signatures=True) if options.dedup else None
     with plugin.lock:
-        for r in run(hashed(read_task(task, kind)), replace(options, workers=1), skip=skip, coder=plugin.coder):
+        for r in run(
+            hashed(read_task(task, kind)), replace(options, workers=1), skip=skip, coder=plugin.coder, index=index
+        ):
             if isinstance(r, DocumentError):
                 errors.append(r)
             else:
                 results.append(r)
+        link = task_link_rows(results, index, plugin.coder)
     summary.documents = len(results)
     summary.sentences = sum(len(r.sentences) for r in results)
     summary.events = sum(len(r.events) for r in results)
     summary.errors = [(e.source, e.reason, e.doc_id) for e in errors]
     summary.seconds = round(time.perf_counter() - t0, 3)
-    write_shards(out, task, results, errors, summary, hashes)
+    write_shards(out, task, results, errors, summary, hashes, link)
     return summary
+
+
+def task_link_rows(
+    results: list[DocumentResult], index: MemoryIndex | None, coder: Coder
+) -> dict[str, list[tuple[Any, ...]]]:
+    """What the client's link stage needs of a task, made on the worker: the duplicate signatures of its
+    canonical documents (checked against the store, and so across tasks, at import) and the story features
+    of every document (clustered into the store's stories at import)."""
+    from polybius.embed import load_embedder
+    from polybius.link.stories import story_docs
+
+    link: dict[str, list[tuple[Any, ...]]] = {}
+    if index is not None:
+        link["link_signatures"] = signature_rows(index, [r.document.id for r in results])
+    if results:
+        link["story_docs"] = [story_doc_row(d) for d in story_docs(results, load_embedder(), kb=coder.kb)]
+    return link
+
+
+LINK_COLUMNS = {"link_signatures": SIGNATURE_COLUMNS, "story_docs": STORY_DOC_COLUMNS}
 
 
 def write_shards(
@@ -290,16 +333,24 @@ def write_shards(
     errors: list[DocumentError],
     summary: TaskSummary,
     hashes: dict[str, str] | None = None,
+    link: dict[str, list[tuple[Any, ...]]] | None = None,
 ) -> None:
     """The task's rows as Parquet files, written through an in-memory store (same schema, same row building
-    as a local ingest) into a temporary folder that is renamed to `out` when complete."""
+    as a local ingest) into a temporary folder that is renamed to `out` when complete; `link` holds the
+    link stage's rows (`task_link_rows`), imported by the client's link step rather than copied."""
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     try:
         mem = connect(":memory:")
         try:
             write_batch(mem, results, errors, hashes=hashes)
-            for table in shard_tables(mem):
+            for table, rows in (link or {}).items():
+                if table == "story_docs":  # list column: executemany (see store.write_stories)
+                    marks = ", ".join("?" * len(STORY_DOC_COLUMNS))
+                    mem.executemany(f"INSERT INTO story_docs VALUES ({marks})", rows)
+                elif rows:
+                    insert(mem, table, LINK_COLUMNS[table], rows)
+            for table in dict.fromkeys([*shard_tables(mem), *(link or {})]):
                 if table != "documents" and not mem.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
                     continue  # nothing of this table in the task (no errors, no feed state, ...)
                 target = str(tmp / f"{table}.parquet").replace("'", "''")
@@ -406,6 +457,7 @@ def ingest(
     counts = ClusterCounts(tasks=len(the_plan.tasks))
     con = connect(db)
     try:
+        index = StoreIndex(con, options.dup_threshold) if options.dedup else None
         for err in the_plan.errors:
             report(err)
         if the_plan.errors:
@@ -451,7 +503,10 @@ def ingest(
             task_errors = [DocumentError(source, reason, doc_id) for source, reason, doc_id in summary.errors]
             for err in task_errors:
                 report(err)
-            got = import_shard(con, root / t.id, t.id)
+            copies = link_copies(con, root / t.id, index) if index is not None else {}
+            got = import_shard(con, root / t.id, t.id, copies)
+            link_task_stories(con, root / t.id, got.doc_ids)
+            counts.copies += got.copies
             counts.documents += got.documents
             counts.sentences += got.sentences
             counts.events += got.events
@@ -465,6 +520,49 @@ def ingest(
     finally:
         con.close()
     return counts
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def link_copies(con: Any, folder: Path, index: StoreIndex) -> dict[str, tuple[str, float]]:
+    """The link stage's duplicate check for a task at import, as a local ingest makes it: each new document
+    of the task, in input order, against the store (every task imported before, every earlier run) and the
+    task's documents before it. The signatures of those that copy nothing are stored; the copies are
+    returned (id -> canonical id, score). A document the worker found to copy another of its task (and so
+    did not parse) stays a copy: of its best match, else of what its worker match copies."""
+    sigs = folder / "link_signatures.parquet"
+    if not sigs.exists():
+        return {}
+    rows = con.execute(
+        f"SELECT s.doc_id, s.exact, s.minhash, d.duplicate_of, d.duplicate_score "
+        f"FROM read_parquet('{_quoted(folder / 'documents.parquet')}', file_row_number = true) d "
+        f"JOIN read_parquet('{_quoted(sigs)}') s ON s.doc_id = d.id "
+        "WHERE d.id NOT IN (SELECT id FROM documents) ORDER BY d.file_row_number"
+    ).fetchall()
+    fallback = {r[0]: Match(r[3], float(r[4] or 0.0), "near") for r in rows if r[3] is not None}
+    matches = index.check_signatures([(r[0], signature_of_row(r[1], r[2])) for r in rows], fallback)
+    copies = {r[0]: (m.doc_id, round(m.score, 4)) for r, m in zip(rows, matches, strict=True) if m is not None}
+    for doc_id, (canonical, score) in list(copies.items()):  # a copy never reports another copy
+        if canonical in copies:
+            copies[doc_id] = (copies[canonical][0], score)
+    return copies
+
+
+def link_task_stories(con: Any, folder: Path, doc_ids: list[str]) -> None:
+    """The link stage's story threads for a task's newly stored documents, from the features its worker made."""
+    features = folder / "story_docs.parquet"
+    if not doc_ids or not features.exists():
+        return
+    cols = ", ".join(f"f.{c}" for c in STORY_DOC_COLUMNS)
+    rows = con.execute(
+        f"SELECT {cols}, d.duplicate_of FROM read_parquet('{_quoted(features)}') f JOIN documents d ON d.id = f.doc_id "
+        "WHERE f.doc_id IN (SELECT unnest(?::VARCHAR[]))",
+        [doc_ids],
+    ).fetchall()
+    by_id = {r[0]: replace(story_doc_from_row(r[:-1]), duplicate_of=r[-1]) for r in rows}
+    link_stories(con, [by_id[d] for d in doc_ids if d in by_id])
 
 
 def is_complete_shard(folder: Path) -> bool:

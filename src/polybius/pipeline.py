@@ -46,7 +46,7 @@ from polybius.events.modality import load_modality
 from polybius.events.ontology import default_ontology
 from polybius.events.petrarch_verbs import load_verb_matcher
 from polybius.link.dedup import DEFAULT_THRESHOLD, DupIndex, MemoryIndex, StoreIndex, mark
-from polybius.link.stories import Assignment, Params, cluster, story_docs
+from polybius.link.stories import Assignment, Params, StoryDoc, cluster, story_docs
 from polybius.models import Document, DocumentError, DocumentResult, Event, RawDocument, Sentence
 from polybius.nlp import (
     BATCH_SIZE,
@@ -567,8 +567,15 @@ def store_stories(
         return
     from polybius.embed import load_embedder
 
+    link_stories(con, story_docs(results, load_embedder(), kb=kb), params)
+
+
+def link_stories(con: duckdb.DuckDBPyConnection, docs: Sequence[StoryDoc], params: Params | None = None) -> None:
+    """Cluster the story features of newly stored documents against the stored stories open around their
+    dates, and store the result (a distributed run's import gets the features from its workers)."""
+    if not docs:
+        return
     params = params or Params()
-    docs = story_docs(results, load_embedder(), kb=kb)
     days = [d.day for d in docs if d.day is not None]
     existing = load_open_stories(con, min(days, default=None), max(days, default=None), params.window_days)
     write_stories(con, cluster(docs, existing, params), docs)

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -552,11 +552,16 @@ def record_file(con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: 
 NOT_SHARDED = ("meta", "imported_shards", "story_docs", "stories", "story_merges")  # story threads: store-side state
 
 
+LINK_TABLES = ("link_signatures", "link_bands", "story_docs")  # a shard's link rows: the client's link step's
+
+
 @dataclass
 class ShardCounts:
     documents: int = 0
     sentences: int = 0
     events: int = 0
+    copies: int = 0  # documents stored as reports of another (duplicate_of), within the task or across
+    doc_ids: list[str] = field(default_factory=list)  # the documents stored, in the shard's order
 
 
 def shard_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -570,14 +575,23 @@ def imported_tasks(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT task_id FROM imported_shards").fetchall()}
 
 
-def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: str) -> ShardCounts:
+def import_shard(
+    con: duckdb.DuckDBPyConnection,
+    folder: str | Path,
+    task_id: str,
+    copies: Mapping[str, tuple[str, float]] | None = None,
+) -> ShardCounts:
     """Import one task's Parquet shards (`TABLE.parquet` files) in one transaction, idempotently: documents
     the store already holds are skipped with their sentences and events, rows keep the shard's order, errors
-    are upserted as in `write_batch`, and the task is recorded so a second import does nothing."""
+    are upserted as in `write_batch`, and the task is recorded so a second import does nothing.
+
+    `copies` (doc id -> canonical doc id, score): documents the link stage found to copy a document stored
+    before (another task's); they are stored as its reports, without sentences or events, as a local ingest
+    stores a copy it never parsed. The link tables' rows (`LINK_TABLES`) are the link step's to store."""
     if con.execute("SELECT 1 FROM imported_shards WHERE task_id = ?", [task_id]).fetchone():
         return ShardCounts()
     folder = Path(folder)
-    files = {f.stem: str(f).replace("'", "''") for f in folder.glob("*.parquet")}
+    files = {f.stem: str(f).replace("'", "''") for f in folder.glob("*.parquet") if f.stem not in LINK_TABLES}
     if "documents" not in files:
         raise StoreError(f"{folder}: not a shard folder (no documents.parquet)")
     tables = set(shard_tables(con))
@@ -592,9 +606,11 @@ def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: st
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _polybius_new_ids AS SELECT DISTINCT id FROM {scan('documents')} "
-            "WHERE id NOT IN (SELECT id FROM documents)"
+            f"CREATE OR REPLACE TEMP TABLE _polybius_new_ids AS SELECT id, min(file_row_number) AS pos "
+            f"FROM {scan('documents')} WHERE id NOT IN (SELECT id FROM documents) GROUP BY id"
         )
+        if copies:
+            _mark_copies(con, copies)
         for table in sorted(files, key=lambda n: n != "documents"):
             columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan(table)}").fetchall()}
             where = ""
@@ -602,22 +618,41 @@ def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: st
                 where = "WHERE id IN (SELECT id FROM _polybius_new_ids)"
             elif "doc_id" in columns and table != "errors":
                 where = "WHERE doc_id IN (SELECT id FROM _polybius_new_ids)"
+                if copies and table in ("sentences", "events"):
+                    where += " AND doc_id NOT IN (SELECT id FROM _polybius_copies)"
             # rows of new documents cannot conflict (and ON CONFLICT would lose the shard's order)
             conflict = "" if where else "ON CONFLICT DO NOTHING"
             if table == "errors":
                 conflict = "ON CONFLICT (source, reason) DO UPDATE SET seen_at = excluded.seen_at"
+            select = f"SELECT * EXCLUDE (file_row_number) FROM {scan(table)}"
+            if table == "documents" and copies:  # a copy: the canonical document's report, nothing parsed
+                select = (
+                    "SELECT s.* EXCLUDE (file_row_number, duplicate_of, duplicate_score, n_sentences, n_events), "
+                    "coalesce(c.canonical, c2.canonical, s.duplicate_of) AS duplicate_of, "
+                    "coalesce(c.score, s.duplicate_score) AS duplicate_score, "
+                    "CASE WHEN c.id IS NULL THEN s.n_sentences ELSE 0 END AS n_sentences, "
+                    "CASE WHEN c.id IS NULL THEN s.n_events ELSE 0 END AS n_events, s.file_row_number "
+                    f"FROM {scan(table)} s LEFT JOIN _polybius_copies c ON c.id = s.id "
+                    "LEFT JOIN _polybius_copies c2 ON c2.id = s.duplicate_of"
+                )
+                select = f"SELECT * EXCLUDE (file_row_number) FROM ({select})"
             row = con.execute(
-                f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (file_row_number) FROM {scan(table)} {where} "
-                f"ORDER BY file_row_number {conflict}"
+                f"INSERT INTO {table} BY NAME {select} {where} ORDER BY file_row_number {conflict}"
             ).fetchone()
             n = int(row[0]) if row else 0
             if table in ("documents", "sentences", "events"):
                 setattr(counts, table, n)
+        counts.doc_ids = [r[0] for r in con.execute("SELECT id FROM _polybius_new_ids ORDER BY pos").fetchall()]
+        found = con.execute(
+            "SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL AND id IN (SELECT id FROM _polybius_new_ids)"
+        ).fetchone()
+        counts.copies = int(found[0]) if found else 0
         con.execute(
             "INSERT INTO imported_shards VALUES (?, ?, ?)",
             [task_id, str(folder), datetime.now(UTC).replace(tzinfo=None)],
         )
         con.execute("DROP TABLE _polybius_new_ids")
+        con.execute("DROP TABLE IF EXISTS _polybius_copies")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -625,10 +660,26 @@ def import_shard(con: duckdb.DuckDBPyConnection, folder: str | Path, task_id: st
     return counts
 
 
+def _mark_copies(con: duckdb.DuckDBPyConnection, copies: Mapping[str, tuple[str, float]]) -> None:
+    """The temporary `_polybius_copies` table: each copy with its canonical document. A document of the task
+    that the worker found to copy one of these copies reports that copy's canonical document instead (the
+    duplicate check never points at a copy)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _polybius_copies (id VARCHAR, canonical VARCHAR, score DOUBLE)")
+    con.executemany("INSERT INTO _polybius_copies VALUES (?, ?, ?)", [(d, c, s) for d, (c, s) in copies.items()])
+
+
 # -- story threads ----------------------------------------------------------------------------------------
 STORY_DOC_COLUMNS = (
     "doc_id", "story_id", "day", "title", "score", "terms", "names", "actors", "event_types", "vector",
 )  # fmt: skip
+
+
+def story_doc_row(d: StoryDoc, story_id: str | None = None, score: float | None = None) -> tuple[Any, ...]:
+    """A `story_docs` row (STORY_DOC_COLUMNS) of a document's story features."""
+    return (
+        d.id, story_id, d.day, d.title, score, json.dumps(dict(d.terms)), json.dumps(dict(d.names)),
+        json.dumps(sorted(d.actors)), json.dumps(sorted(d.events)), [float(x) for x in d.vector],
+    )  # fmt: skip
 
 
 def story_doc_from_row(row: Sequence[Any]) -> StoryDoc:
@@ -678,14 +729,7 @@ def write_stories(con: duckdb.DuckDBPyConnection, clustering: Clustering, docs: 
     """Store a clustering of new documents: their features and stories, the stories touched, the merges."""
     now = _now()
     by_id = {d.id: d for d in docs}
-    rows = [
-        (
-            d.id, a.story_id, d.day, d.title, a.score, json.dumps(dict(d.terms)), json.dumps(dict(d.names)),
-            json.dumps(sorted(d.actors)), json.dumps(sorted(d.events)), [float(x) for x in d.vector],
-        )
-        for a in clustering.assignments
-        for d in [by_id[a.doc_id]]
-    ]  # fmt: skip
+    rows = [story_doc_row(by_id[a.doc_id], a.story_id, a.score) for a in clustering.assignments]
     con.execute("BEGIN TRANSACTION")
     try:
         if rows:  # executemany: `insert` hands columns over as numpy object arrays, which a list column breaks

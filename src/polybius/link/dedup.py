@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -72,6 +72,9 @@ class LshParams:
 class Signature:
     exact: int  # signed 64-bit hash of the normalised word sequence
     minhash: np.ndarray | None  # uint32[NUM_PERM]; None when the text has fewer than SHINGLE words
+
+
+SIGNATURE_COLUMNS = ("doc_id", "exact", "minhash")  # the link_signatures table's
 
 
 @dataclass(frozen=True)
@@ -152,17 +155,24 @@ class MemoryIndex:
 
     group = 1  # documents worth checking together (lookups are per document)
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, params: LshParams | None = None) -> None:
+    def __init__(
+        self, threshold: float = DEFAULT_THRESHOLD, params: LshParams | None = None, keep_signatures: bool = False
+    ) -> None:
         self.params = params or lsh_params(threshold)
         self.exact: dict[int, str] = {}
         self.minhashes: dict[str, np.ndarray] = {}
         self.buckets: dict[int, list[str]] = {}
+        # with `keep_signatures`, every checked document's signature, copies too (`signature_rows`)
+        self.signatures: dict[str, Signature] | None = {} if keep_signatures else None
 
     def check(self, items: Sequence[tuple[str, str]]) -> list[Match | None]:
         """(doc id, text) in order -> the canonical document each copies, or None (then it is indexed)."""
         return [self.check_signature(doc_id, signature(text)) for doc_id, text in items]
 
-    def check_signature(self, doc_id: str, sig: Signature) -> Match | None:
+    def check_signature(self, doc_id: str, sig: Signature, add: bool = True) -> Match | None:
+        """The canonical document `sig` copies, or None; then it is indexed, unless not `add`."""
+        if self.signatures is not None:
+            self.signatures[doc_id] = sig
         found = self.exact.get(sig.exact)
         if found is not None and found != doc_id:
             return Match(found, 1.0, "exact")
@@ -172,7 +182,8 @@ class MemoryIndex:
             match = best([(c, similarity(sig.minhash, self.minhashes[c])) for c in sorted(seen)], self.params.threshold)
             if match is not None:
                 return match
-        self.add(doc_id, sig)
+        if add:
+            self.add(doc_id, sig)
         return None
 
     def add(self, doc_id: str, sig: Signature) -> None:
@@ -185,6 +196,8 @@ class MemoryIndex:
 
     def forget(self, doc_id: str) -> None:
         """A canonical document that was not stored after all (coding failed): later copies must not point to it."""
+        if self.signatures is not None:
+            self.signatures.pop(doc_id, None)
         self.minhashes.pop(doc_id, None)
         for h, ids in list(self.exact.items()):
             if ids == doc_id:
@@ -248,7 +261,16 @@ class StoreIndex:
     def check(self, items: Sequence[tuple[str, str]]) -> list[Match | None]:
         """(doc id, text) in order -> the canonical document each copies (stored, or earlier in `items`), or
         None; the signatures of the new canonical documents are stored."""
-        sigs = [signature(text) for _, text in items]
+        return self.check_signatures([(doc_id, signature(text)) for doc_id, text in items])
+
+    def check_signatures(
+        self, items: Sequence[tuple[str, Signature]], fallback: Mapping[str, Match] | None = None
+    ) -> list[Match | None]:
+        """`check` with the signatures already made (a distributed run's workers make them). A document in
+        `fallback` is known to be a copy: it gets its best match here, else its fallback, and never becomes
+        canonical."""
+        fallback = fallback or {}
+        sigs = [sig for _, sig in items]
         ids = [doc_id for doc_id, _ in items]
         found: list[Match | None] = [None] * len(items)
         with self.open() as con:
@@ -260,8 +282,10 @@ class StoreIndex:
                 new: list[int] = []
                 for i, (doc_id, sig) in enumerate(zip(ids, sigs, strict=True)):
                     if found[i] is None:
-                        found[i] = local.check_signature(doc_id, sig)
-                        if found[i] is None:
+                        found[i] = local.check_signature(doc_id, sig, add=doc_id not in fallback)
+                        if found[i] is None and doc_id in fallback:
+                            found[i] = fallback[doc_id]
+                        elif found[i] is None:
                             new.append(i)
                 self._store(cur, [(ids[i], sigs[i]) for i in new])
             finally:
@@ -316,9 +340,7 @@ class StoreIndex:
     def _store(self, cur: duckdb.DuckDBPyConnection, new: list[tuple[str, Signature]]) -> None:
         if not new:
             return
-        sig_rows = [
-            (doc_id, s.exact, s.minhash.tobytes() if s.minhash is not None else None) for doc_id, s in new
-        ]
+        sig_rows = [(doc_id, s.exact, s.minhash.tobytes() if s.minhash is not None else None) for doc_id, s in new]
         band_rows = [
             (h, doc_id)
             for doc_id, s in new
@@ -327,7 +349,7 @@ class StoreIndex:
         ]
         cur.execute("BEGIN TRANSACTION")
         try:
-            insert_rows(cur, "link_signatures", ("doc_id", "exact", "minhash"), sig_rows, "ON CONFLICT DO NOTHING")
+            insert_rows(cur, "link_signatures", SIGNATURE_COLUMNS, sig_rows, "ON CONFLICT DO NOTHING")
             insert_rows(cur, "link_bands", ("hash", "doc_id"), band_rows)
             cur.execute("COMMIT")
         except Exception:
@@ -342,6 +364,21 @@ class StoreIndex:
 
 
 DupIndex = MemoryIndex | StoreIndex
+
+
+
+def signature_rows(index: MemoryIndex, doc_ids: Sequence[str]) -> list[tuple[str, int, bytes | None]]:
+    """`link_signatures` rows of these documents, as `index` (made with `keep_signatures`) made them."""
+    kept = index.signatures or {}
+    return [
+        (d, s.exact, s.minhash.tobytes() if s.minhash is not None else None)
+        for d in doc_ids
+        if (s := kept.get(d)) is not None
+    ]
+
+
+def signature_of_row(exact: int, minhash: bytes | None) -> Signature:
+    return Signature(int(exact), np.frombuffer(minhash, dtype=np.uint32) if minhash is not None else None)
 
 
 def mark(index: DupIndex, docs: Sequence[Document]) -> list[Document]:
