@@ -339,6 +339,7 @@ def ngec(
     label is the type of the story's top event (top-1: the most confident event with a PLOVER type, the
     earliest sentence first among equals). `only_part`: the stories of one part alone."""
     rows = read_ngec(path)
+    parts = (only_part,) if only_part else PARTS
     if only_part:
         rows = [r for r in rows if story_part(r) == only_part]
     if limit:
@@ -371,11 +372,11 @@ def ngec(
             top1[part, label] += top.plover_type == label
     what = "headline, dateline and text; headline coded" if with_title else "text only"
     print(f"### NGEC synthetic stories ({len(rows)} stories, {what}, {secs:.0f} s)\n")
-    print("| PLOVER type | " + " | ".join(f"{p} stories | {p} any | {p} top-1" for p in PARTS) + " |")
-    print("|---" * (1 + 3 * len(PARTS)) + "|")
+    print("| PLOVER type | " + " | ".join(f"{p} stories | {p} any | {p} top-1" for p in parts) + " |")
+    print("|---" * (1 + 3 * len(parts)) + "|")
     for label in sorted(labels):
         cells = []
-        for p in PARTS:
+        for p in parts:
             n = totals[p, label]
             cells.append(f"{n} | {found[p, label] / max(n, 1):.2f} | {top1[p, label] / max(n, 1):.2f}")
         print(f"| {label} | " + " | ".join(cells) + " |")
@@ -384,7 +385,7 @@ def ngec(
         "| part | stories | type any: macro | micro | type top-1: macro | micro | stories with a typed event |"
     )
     print("|---|---|---|---|---|---|---|")
-    for p in PARTS:
+    for p in parts:
         n = sum(totals[p, lab] for lab in labels)
         types = [lab for lab in labels if totals[p, lab]]
         macro = sum(found[p, lab] / totals[p, lab] for lab in types) / max(len(types), 1)

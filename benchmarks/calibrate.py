@@ -48,6 +48,7 @@ from polybius.pipeline import Coder, Options  # noqa: E402
 CALIBRATION_SEED = "polybius-calibration"
 CALIBRATION_SHARE = 0.35
 NONNEGATIVE = ("classifier_agreement",)
+L2_GRID = (0.5, 5.0, 20.0, 50.0, 150.0)
 BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
@@ -172,17 +173,32 @@ def reliability(conf: np.ndarray, y: np.ndarray, title: str) -> float:
     return float(ece)
 
 
+def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
 def refit(data: dict[str, np.ndarray]) -> ConfidenceModel:
-    """Weights on the tuning part's larger slice, the calibration map on its other slice."""
+    """Weights on the tuning part's larger slice (the L2 strength that predicts the other slice best), the
+    calibration map on its other slice."""
     tune = data["part"] == TUNE
     fit_rows = tune & ~data["calib"]
     map_rows = tune & data["calib"]
-    bias, w = fit_logistic(data["x"][fit_rows], data["y"][fit_rows])
-    weights = {f: round(float(v), 4) for f, v in zip(FEATURES, w, strict=True) if abs(v) > 1e-4}
-    logistic = ConfidenceModel(round(bias, 4), weights)
-    raw = np.array([logistic.raw(dict(zip(FEATURES, row, strict=True))) for row in data["x"][map_rows]])
+    best: tuple[float, ConfidenceModel, np.ndarray] | None = None
+    for l2 in L2_GRID:
+        bias, w = fit_logistic(data["x"][fit_rows], data["y"][fit_rows], l2=l2)
+        weights = {f: round(float(v), 4) for f, v in zip(FEATURES, w, strict=True) if abs(v) > 1e-4}
+        logistic = ConfidenceModel(round(bias, 4), weights)
+        raw = np.array([logistic.raw(dict(zip(FEATURES, row, strict=True))) for row in data["x"][map_rows]])
+        loss = log_loss(raw, data["y"][map_rows])
+        print(f"L2 {l2:g}: log loss on the calibration slice {loss:.4f}")
+        if best is None or loss < best[0]:
+            best = (loss, logistic, raw)
+    assert best is not None
+    _, logistic, raw = best
     a, b = platt(raw, data["y"][map_rows])
-    return ConfidenceModel(logistic.bias, weights, calibration_points(a, b))
+    print()
+    return ConfidenceModel(logistic.bias, logistic.weights, calibration_points(a, b))
 
 
 def main(argv: list[str] | None = None) -> int:

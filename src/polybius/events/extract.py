@@ -729,7 +729,7 @@ class EventExtractor:
         when it is probable enough (rule "classifier")."""
         doc = sent.doc
         preds = sorted({e.extra["predicate"] for e in events if "predicate" in e.extra})
-        candidates = [t for t in untyped if is_candidate(t)] if not events else []
+        candidates = [t for t in untyped if is_candidate(t)]
         tokens = [doc[i] for i in preds] + candidates
         if not tokens:
             return events
