@@ -158,6 +158,10 @@ def test_batches_in_the_store_keep_ids_and_late_articles_join(tmp_path, coder):
     assert [s["story_id"] for s in stories(con, min_docs=2, since=date(2024, 3, 10))] == [mine]
     assert stories(con, min_docs=2, since=date(2024, 3, 16)) == []
     assert len(load_open_stories(con, date(2024, 3, 5), date(2024, 3, 5))) == 3
+    # bounded: the most recently updated open stories only (an undated batch would otherwise see them all)
+    latest = con.execute("SELECT story_id FROM stories ORDER BY updated_at DESC, story_id LIMIT 2").fetchall()
+    assert {s.id for s in load_open_stories(con, max_open=2)} == {r[0] for r in latest}
+    assert len(load_open_stories(con, max_open=None)) == 3
     related = similar(con, "ferry-1", k=3)
     assert [r["doc_id"] for r in related[:2]] == ["ferry-2", "ferry-3"] or {
         r["doc_id"] for r in related[:2]

@@ -699,10 +699,16 @@ def story_doc_from_row(row: Sequence[Any]) -> StoryDoc:
 
 
 def load_open_stories(
-    con: duckdb.DuckDBPyConnection, since: Any = None, until: Any = None, window_days: int = 30
+    con: duckdb.DuckDBPyConnection,
+    since: Any = None,
+    until: Any = None,
+    window_days: int = 30,
+    max_open: int | None = 2000,
 ) -> list[Story]:
     """The stored stories a batch dated `since`..`until` may join: those whose span comes within
-    `window_days` of it, and undated ones (all stories when the batch has no dates)."""
+    `window_days` of it, and undated ones (all stories when the batch has no dates); of those, the
+    `max_open` most recently updated (None: all). The bound keeps the cost of a batch flat as the store grows:
+    without it an undated stream compares every batch with every story stored before (quadratic time)."""
     sql = "SELECT story_id FROM stories"
     params: list[Any] = []
     if since is not None and until is not None:
@@ -710,6 +716,9 @@ def load_open_stories(
             " WHERE last_date IS NULL OR (last_date >= ?::DATE - to_days(?) AND first_date <= ?::DATE + to_days(?))"
         )
         params = [since, window_days, until, window_days]
+    if max_open is not None:
+        sql += " ORDER BY updated_at DESC, story_id LIMIT ?"
+        params.append(max_open)
     ids = [r[0] for r in con.execute(sql, params).fetchall()]
     if not ids:
         return []

@@ -68,6 +68,7 @@ class Params:
     w_actors: float = 0.05  # share of the article's actor codes found in the story
     embed_floor: float = 0.5  # embedding cosines at or below this count as no similarity
     candidates: int = 20  # stories shortlisted by embedding before the full score
+    max_open: int = 2000  # stored stories a batch is compared with: the most recently updated of those open
 
 
 @dataclass(frozen=True)
