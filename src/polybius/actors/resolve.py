@@ -75,6 +75,8 @@ class ActorWords:
     not_local: frozenset[str]
     partitives: frozenset[str]
     documents: frozenset[str]
+    not_owner: frozenset[str]
+    member_words: frozenset[str]
 
 
 def load_actor_words(path: Path = ACTOR_WORDS) -> ActorWords:
@@ -325,7 +327,10 @@ class Resolver:
         """Record the countries and people named in the sentence (for surnames, pronouns and the
         story's main country later on)."""
         mentions = at_date(mentions, ctx.date)
+        doc = sent.doc
         for m in mentions:
+            if m.end + 1 < len(doc) and doc[m.end].text == "-" and doc[m.end + 1].lower_ in self.words.not_owner:
+                continue  # "Iran-backed", "Russian-speaking": a backer or a language is not where the story is
             countries = {
                 e.country
                 for e in m.entries
@@ -413,6 +418,10 @@ class Resolver:
             ]
             if inner:  # "dozens of protesters", "members of the ruling party"
                 return self._resolve(inner[0], ctx, mentions)
+        if head.lower_ in self.words.member_words:
+            named = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+            if named:  # "OPEC member Nigeria" (parsed with "member" as the head): Nigeria
+                return self._resolve(named[0], ctx, mentions)
         actor = self._resolve_words(head, ctx, mentions)
         if (actor is None or not actor.country) and (legislator := self._us_legislator(head, actor)):
             return legislator
@@ -423,6 +432,12 @@ class Resolver:
             if owned is not None:
                 return owned
         local = not any(c.lower_ in self.words.not_local for c in head.children if c.dep_ in ("amod", "compound"))
+        if actor is not None and actor.country is None and actor.sector == "CVL" and local:
+            # civilians are placed by the place the sentence names, before the story's country: "Russian
+            # forces shelled Kharkiv, killing three people" (UKRCVL, not the attacker's RUSCVL)
+            country = self._sentence_place(head, mentions)
+            if country:
+                actor = replace(actor, code=country + actor.code, country=country, how="sentence-place")
         if actor is not None and actor.country is None and actor.sector and local:
             # "police fired tear gas" under a KHARTOUM dateline, or in a story about Sudan: Sudanese police
             # (but "foreign journalists" are not Sudanese)
@@ -430,6 +445,36 @@ class Resolver:
             if country:
                 actor = replace(actor, code=country + actor.code, country=country, how=STORY_COUNTRY)
         return actor
+
+    def _sentence_place(self, head: Token, mentions: list[Mention]) -> str | None:
+        """The country of the place named nearest the head in its sentence: a country's name or seat of power,
+        else a place entity the gazetteer knows (demonyms are nationality, not place, and do not count)."""
+        sent = head.sent
+        places: list[tuple[int, str]] = []
+        for m in mentions:
+            if not sent.start <= m.start < sent.end:
+                continue
+            countries = {e.country for e in m.entries if e.kind in ("country", "metonym") and e.country}
+            countries -= self.kb.regions | set(NON_STATE)
+            if len(countries) == 1 and not any(e.origin == "kb:companies" for e in m.entries):
+                places.append((abs(m.start - head.i), countries.pop()))
+        if self.locate is not None:
+            covered = {i for m in mentions for i in range(m.start, m.end)}
+            for ent in span_ents(sent):
+                if ent.start in covered:
+                    continue
+                if ent.label_ not in (*PLACE_ENTS, "ORG"):
+                    # a place the parser took for a person: the object of a place verb ("struck Rafah")
+                    country = self._bare_place(ent.root)
+                    if country:
+                        places.append((abs(ent.start - head.i), country))
+                    continue
+                if ent.label_ == "ORG" and self.kb.names.get(name_key(ent.text)):
+                    continue
+                country = self._locate(ent.text)
+                if country:
+                    places.append((abs(ent.start - head.i), country))
+        return min(places)[1] if places else None
 
     def _named_after_place(self, head: Token) -> Actor | None:
         """An organisation the knowledge base lacks, named after its place ("the California Farm Bureau
@@ -533,6 +578,10 @@ class Resolver:
         idx = {t.i for t in tokens}
         inside = [m for m in mentions if (m.start in idx and (m.end - 1) in idx) or m.start <= head.i < m.end]
         text = doc_text(head.doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)].strip(" ,")
+        backers = self._backers(tokens)
+        if backers:  # "Iran-backed militias": the militias, not Iran
+            tokens = [t for t in tokens if t.i not in backers]
+            inside = [m for m in inside if m.start not in backers]
         names = name_tokens(head)
         name_span = {t.i for t in names}
         is_person = head.ent_type_ == "PERSON" or any(t.ent_type_ == "PERSON" for t in names)
@@ -573,7 +622,11 @@ class Resolver:
 
         actor = self._from_text(head, tokens, inside, exclude=None, text=text, name=None)
         org = self._org(head, inside, text, None)
-        if org is not None and not (actor is not None and actor.country and actor.sector):
+        # a country named by the head itself is the actor: "NATO-member Norway", "OPEC member Nigeria"
+        head_country = any(
+            m.start <= head.i < m.end and any(e.kind == "country" for e in m.entries) for m in inside
+        )
+        if org is not None and not head_country and not (actor is not None and actor.country and actor.sector):
             # organisations and groups, unless a country and a role say more: "Palestinian UN Ambassador"
             actor = org
         if is_person:
@@ -628,6 +681,22 @@ class Resolver:
             if people:
                 return people
         return ()
+
+    def _backers(self, tokens: list[Token]) -> set[int]:
+        """Token indices of modifiers such as "Iran-backed", "US-funded", "Russian-speaking": the name before the
+        hyphen describes the head (its backer, its language), it is not its owner."""
+        found: set[int] = set()
+        for t in tokens:
+            hyphen = t.text in ("-", "‐", "‑", "–") and 0 < t.i < len(t.doc) - 1
+            if hyphen and t.doc[t.i + 1].lower_ in self.words.not_owner:
+                j = t.i - 1
+                while j >= 0 and (t.doc[j].pos_ in ("PROPN", "ADJ") or t.doc[j].text == "."):
+                    found.add(j)
+                    j -= 1
+                    if t.doc[j + 1].pos_ == "ADJ":
+                        break
+                found |= {t.i, t.i + 1}
+        return found
 
     def _org(self, head: Token, inside: list[Mention], text: str, name: str | None) -> Actor | None:
         """The IGO, NGO or armed group named in the argument, nearest the head."""
@@ -746,7 +815,12 @@ class Resolver:
         person_head = not any_label and head.ent_type_ == "PERSON"
         own = {t.i for t in name_tokens(head)} if person_head else set()
         run: list[Token] = []
+        backers = self._backers(list(doc[head.left_edge.i : head.i]))
         for tok in doc[head.left_edge.i : head.i]:
+            if tok.i in backers:
+                if run:
+                    break
+                continue
             named = tok.ent_type_ == "PERSON" and not person_head and not any_label  # "Kim Jong-un's regime"
             if tok.pos_ == "PROPN" and tok.i not in own and not named and tok.head.i <= head.i:
                 run.append(tok)
