@@ -33,6 +33,17 @@ def test_compound_modifiers(coder, text, wanted, unwanted):
     assert wanted in found and unwanted not in found, found
 
 
+def test_a_backer_alone_still_names_the_actor(coder):
+    # nothing but the backer says who the group is: its code rather than no event at all
+    assert "RUS" in actors(coder, "A Russia-aligned group denounced the election.")
+
+
+def test_a_month_is_no_place_for_victims(coder):
+    # "March" is also a town in England: a date never places anyone
+    found = actors(coder, "In early March, gunmen killed two people near Juba.")
+    assert "SSDCVL" in found and "GBRCVL" not in found, found
+
+
 def test_member_states_of_an_organisation_stay_the_organisation(coder):
     # no member is named: the organisation's own code is the actor
     assert "IGOEUREEC" in actors(coder, "EU member states condemned the crackdown in Minsk.")

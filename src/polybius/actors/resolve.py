@@ -451,8 +451,9 @@ class Resolver:
         else a place entity the gazetteer knows (demonyms are nationality, not place, and do not count)."""
         sent = head.sent
         places: list[tuple[int, str]] = []
+        backers = self._backers(list(sent))
         for m in mentions:
-            if not sent.start <= m.start < sent.end:
+            if not sent.start <= m.start < sent.end or m.start in backers:
                 continue
             countries = {e.country for e in m.entries if e.kind in ("country", "metonym") and e.country}
             countries -= self.kb.regions | set(NON_STATE)
@@ -465,7 +466,7 @@ class Resolver:
                     continue
                 if ent.label_ not in (*PLACE_ENTS, "ORG"):
                     # a place the parser took for a person: the object of a place verb ("struck Rafah")
-                    country = self._bare_place(ent.root)
+                    country = self._bare_place(ent.root) if ent.label_ in ("PERSON", "NORP") else None
                     if country:
                         places.append((abs(ent.start - head.i), country))
                     continue
@@ -537,6 +538,10 @@ class Resolver:
 
     def _resolve_words(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
         actor = self._words_actor(head, ctx, mentions)
+        if actor is None and self._backers(self._argument(head)):
+            # "an Iran-allied group": nothing but its backer says who it is; the backer's code rather than no
+            # event (PETRARCH's reading)
+            actor = self._words_actor(head, ctx, mentions, keep_backers=True)
         if actor is not None and actor.country:
             return actor
         return self._with_owner(head, actor, ctx, mentions)
@@ -573,12 +578,14 @@ class Resolver:
             return replace(actor, code=code, country=found.country, name=name, how=f"{found.how}+owner")
         return actor
 
-    def _words_actor(self, head: Token, ctx: DocContext, mentions: list[Mention]) -> Actor | None:
+    def _words_actor(
+        self, head: Token, ctx: DocContext, mentions: list[Mention], keep_backers: bool = False
+    ) -> Actor | None:
         tokens = self._argument(head)
         idx = {t.i for t in tokens}
         inside = [m for m in mentions if (m.start in idx and (m.end - 1) in idx) or m.start <= head.i < m.end]
         text = doc_text(head.doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)].strip(" ,")
-        backers = self._backers(tokens)
+        backers = set() if keep_backers else self._backers(tokens)
         if backers:  # "Iran-backed militias": the militias, not Iran
             tokens = [t for t in tokens if t.i not in backers]
             inside = [m for m in inside if m.start not in backers]
