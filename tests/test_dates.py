@@ -388,6 +388,14 @@ def test_a_date_line_under_the_headline_dates_the_text(head, iso):
     assert doc.text.startswith("Dozens of fishing boats") and doc.dateline == "HARBOURTOWN"
 
 
+def test_a_date_line_may_name_the_place():
+    body = "Thousands of farmers drove their tractors into the city centre on Sunday to protest fuel prices.\n"
+    doc = clean(raw(f"Farmers block the centre\nLyon, 12 March 2017 —\n\n{body}"))
+    assert (doc.date, doc.dateline, doc.title) == ("2017-03-12", "Lyon", "Farmers block the centre")
+    doc = clean(raw(f"Farmers block the centre\nSunday, March 12, 2017\n\n{body}"))
+    assert (doc.date, doc.dateline) == ("2017-03-12", None)  # a weekday is no place
+
+
 def test_a_date_line_gives_a_yearless_dateline_its_year():
     text = (
         "Talks resume in the capital\nNovember 3, 2015\n\n"

@@ -53,7 +53,7 @@ _FULL_DATE = (
 )
 DATE_LINE = re.compile(
     rf"""^(?:(?:last\s+)?(?:updated|published|posted|first\s+published)\s*(?:on|:)?\s*)?
-        (?:[A-Z][A-Za-z.'\-]+(?:[ /][A-Z][A-Za-z.'\-]+){{0,3}},\s*(?=.*\d{{4}}))?   # "Minsk, "
+        (?:(?!{_WEEKDAY},)(?P<place>[A-Z][A-Za-z.'\-]+(?:[ /][A-Z][A-Za-z.'\-]+){{0,3}}),\s*(?=.*\d{{4}}))?   # "Minsk, "
         (?:{_TIME}\s*[,|·•]?\s*)?
         (?P<date>{_FULL_DATE})
         (?:\s*(?:[,|·•]|at)?\s*{_TIME})?
@@ -334,7 +334,10 @@ def take_meta(lines: list[str], i: int, found: dict[str, str]) -> int:
         elif is_byline(line):
             found.setdefault("byline", line)
         elif is_date_line(line):
-            found.setdefault("date", DATE_LINE.match(line).group("date"))
+            m = DATE_LINE.match(line)
+            found.setdefault("date", m.group("date"))
+            if m.group("place"):
+                found.setdefault("place", m.group("place"))
         elif OUTLETS.match(line):
             found.setdefault("outlet", line)
         else:
@@ -403,6 +406,7 @@ def split_head(
         region = groups.get("region")
         date_text = groups.get("date")
         body = body[m.end() :]
+    place = place or found.get("place")  # "Minsk, 16 August 2020 —"
     line_date = found.get("date")
     if line_date and not (date_text and re.search(r"\d{4}", date_text)):
         date_text = line_date  # a date line with its year says more than a dateline without one
