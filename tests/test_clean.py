@@ -222,3 +222,18 @@ def test_short_foreign_text_and_other_scripts_are_not_english():
     assert not is_english("Die Regierung hat am Montag neue Sanktionen gegen den Iran beschlossen")
     cyrillic = "Президент России встретился с министром иностранных дел в Москве в понедельник. " * 3
     assert not is_english(cyrillic + "Putin Lavrov")
+
+
+def test_a_short_wrapped_paragraph_runs_on_into_a_lower_case_line():
+    from polybius.clean import rejoin_wrapped
+
+    two = "The harbour authority of Valparaiso suspended all cargo loading\nat the northern piers on Friday."
+    assert rejoin_wrapped(two) == two.replace("\n", " ")
+    # an upper-case next line, a short line, or a line ending a sentence keeps its break
+    kept = [
+        "Ministers of both coastal states will meet again next month\nOfficials said the talks would go on.",
+        "Port strike\nat the northern piers ends",
+        "The harbour authority suspended all cargo loading on Friday.\nloading resumed later.",
+    ]
+    for text in kept:
+        assert rejoin_wrapped(text) == text

@@ -256,13 +256,15 @@ def rejoin_wrapped(text: str) -> str:
     out = []
     for para in re.split(r"(\n\n+)", text):
         lines = para.split("\n")
-        if len(lines) < 3 or para.startswith("\n"):
+        if len(lines) < 2 or para.startswith("\n"):
             out.append(para)
             continue
         width = max(len(ln) for ln in lines[:-1])
         full = [len(ln) >= WRAP_SHARE * width for ln in lines[:-1]]
-        if width < WRAP_MIN_WIDTH or sum(full) < max(2, 0.6 * len(full)):
-            out.append(para)  # lines of unequal width: each line is its own unit (headlines, lists, verse)
+        if len(lines) < 3 or width < WRAP_MIN_WIDTH or sum(full) < max(2, 0.6 * len(full)):
+            # too few lines, or lines of unequal width (headlines, lists, verse): each line is its own unit,
+            # except where a long line that ends no sentence runs on into a line starting in lower case
+            out.append(rejoin_continuations(lines))
             continue
         joined = lines[0]
         for prev, line, wide in zip(lines, lines[1:], full, strict=False):
@@ -270,6 +272,16 @@ def rejoin_wrapped(text: str) -> str:
             joined += ("\n" if keep else " ") + line
         out.append(joined)
     return "".join(out)
+
+
+def rejoin_continuations(lines: list[str]) -> str:
+    """Join a break after a line of wrapping width (WRAP_MIN_WIDTH or more) that ends no sentence when the next
+    line starts in lower case: no sentence, headline or list item starts so, the sentence runs on."""
+    joined = lines[0]
+    for prev, line in zip(lines, lines[1:], strict=False):
+        runs_on = len(prev.rstrip()) >= WRAP_MIN_WIDTH and not SENTENCE_END.search(prev) and line[:1].islower()
+        joined += (" " if runs_on else "\n") + line
+    return joined
 
 
 def strip_junk(text: str) -> tuple[str, list[str], str | None]:
