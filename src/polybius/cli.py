@@ -28,10 +28,10 @@ from polybius.events.petrarch_verbs import dictionary_folder
 from polybius.export import FORMATS, export
 from polybius.ingest import KINDS
 from polybius.ingest.feeds import read_sources
-from polybius.ingest.readers import read_date_hints, with_date_hints
+from polybius.ingest.readers import count_documents, read_date_hints, with_date_hints
 from polybius.link.aggregate import to_record as to_aggregate_record
 from polybius.link.dedup import DEFAULT_THRESHOLD
-from polybius.models import DocumentError
+from polybius.models import DocumentError, DocumentResult
 from polybius.nlp import BATCH_SIZE, DEFAULT_MODEL, ModelError, check_model
 from polybius.pipeline import DOC_TIMEOUT, MAX_CHARS, Options, ingest_into, run
 from polybius.query import (
@@ -115,40 +115,50 @@ def confidence_value(value: str) -> float:
 
 
 # -- shared option groups ---------------------------------------------------------------------------------
-def add_coding_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("coding")
-    g.add_argument(
+NAME_OPTIONS = frozenset({"--model", "--actors", "--dictionaries", "--no-builtin-kb"})  # what `actor` reads
+
+
+def add_coding_options(p: argparse.ArgumentParser, names_only: bool = False, progress: bool = True) -> None:
+    """The coding options; `names_only`: just those that change how a name resolves (for `actor`); `progress`:
+    the command shows a progress bar (not `feeds` and `watch`, which run until stopped)."""
+    g = p.add_argument_group("knowledge" if names_only else "coding")
+
+    def add(*flags: str, **kwargs: Any) -> None:
+        if not names_only or flags[0] in NAME_OPTIONS:
+            g.add_argument(*flags, **kwargs)
+
+    add(
         "--input",
         choices=KINDS,
         default="auto",
         help="kind of input: plain text, HTML, JSON lines ({id, text|html, date?, title?, url?}); "
         "'auto' decides by file extension, then by content (default: auto)",
     )
-    g.add_argument(
+    add(
         "--model",
         default=DEFAULT_MODEL,
         help=f"installed spaCy model to parse with (default: {DEFAULT_MODEL})",
     )
-    g.add_argument(
+    add(
         "--workers",
         type=positive_int,
         default=1,
         help="processes that parse and code in parallel (default: 1)",
     )
-    g.add_argument(
+    add(
         "--batch-size",
         type=positive_int,
         default=BATCH_SIZE,
         help=f"texts per spaCy batch (default: {BATCH_SIZE})",
     )
-    g.add_argument(
+    add(
         "--lexicon",
         action="append",
         default=[],
         metavar="PATH",
         help="extra verb/phrase lexicon YAML file or folder, added to the built-in one (repeatable)",
     )
-    g.add_argument(
+    add(
         "--actors",
         action="append",
         default=[],
@@ -156,7 +166,7 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         help="TABARI/PETRARCH/Phoenix dictionary file or folder (*.actors.txt, *.agents.txt, *.discards.txt) "
         "added to the built-in knowledge base (repeatable)",
     )
-    g.add_argument(
+    add(
         "--verbs",
         action="append",
         default=[],
@@ -164,23 +174,23 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         help="TABARI/PETRARCH/Phoenix verb pattern dictionary (*.verbs.txt, CAMEO*.txt) or a folder of them; "
         "its patterns code a verb before the lexicon does (repeatable)",
     )
-    g.add_argument(
+    add(
         "--dictionaries",
         metavar="DIR",
         help="a TABARI/PETRARCH/Phoenix dictionary folder: its *.actors.txt, *.agents.txt, *.discards.txt "
         "are read as --actors, its *.verbs.txt and CAMEO*.txt as --verbs",
     )
-    g.add_argument(
+    add(
         "--no-builtin-kb",
         action="store_true",
         help="resolve actors with the --actors/--dictionaries files only, without the built-in knowledge base",
     )
-    g.add_argument(
+    add(
         "--no-builtin-lexicon",
         action="store_true",
         help="code with the --lexicon files only, without the built-in lexicon",
     )
-    g.add_argument(
+    add(
         "--keep-unknown-codes",
         action="store_true",
         help="keep events whose code (from --verbs/--dictionaries patterns) is not in the CAMEO table, instead "
@@ -188,19 +198,19 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         "score and PLOVER type of their CAMEO root where there is one, else quad_class 0): for comparing "
         "with WEIS-era dictionaries such as PETRARCH's validation set",
     )
-    g.add_argument(
+    add(
         "--require-target",
         action="store_true",
         help="only events with a target: an event whose target is unknown is dropped (PETRARCH's "
         "require_dyad); by default such events are kept with target null",
     )
-    g.add_argument(
+    add(
         "--code-title",
         action="store_true",
         help="code each document's title (JSONL title, HTML <title>, a text's first line) as sentence 0; "
         "title-case headlines are parsed in sentence case",
     )
-    g.add_argument(
+    add(
         "--dup-threshold",
         type=threshold_value,
         default=DEFAULT_THRESHOLD,
@@ -209,10 +219,10 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         "already seen is a near copy: stored as a report of that document and not coded again; 1 keeps "
         f"only exact copies (same words after case, spacing and punctuation are normalised) (default: {DEFAULT_THRESHOLD})",
     )
-    g.add_argument(
+    add(
         "--no-dedup", action="store_true", help="no duplicate check: every document is coded, copies too"
     )
-    g.add_argument(
+    add(
         "--max-chars",
         type=positive_int,
         default=MAX_CHARS,
@@ -221,7 +231,7 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         f"(HTML pages may be 4x this before cleaning); texts over 50,000 characters are parsed in pieces cut at "
         f"paragraph or sentence ends (default: {MAX_CHARS:,})",
     )
-    g.add_argument(
+    add(
         "--doc-timeout",
         type=seconds_value,
         default=DOC_TIMEOUT,
@@ -229,8 +239,37 @@ def add_coding_options(p: argparse.ArgumentParser) -> None:
         help=f"time budget per document: one that runs past it is reported as an error and the batch goes on; "
         f"checked between sentences and parse pieces; 0 for no limit (default: {DOC_TIMEOUT:g})",
     )
+    add_message_options(p, names_only, progress)
+
+
+def add_message_options(p: argparse.ArgumentParser, names_only: bool = False, progress: bool = True) -> None:
+    g = p.add_argument_group("messages")
+    if not names_only:
+        g.add_argument(
+            "--quiet",
+            "-q",
+            action="store_true",
+            help="no progress bar, no warnings and no per-document error lines (the exit status still tells)",
+        )
+    if not names_only and progress:
+        g.add_argument(
+            "--progress",
+            action="store_true",
+            help="show the progress bar (documents done of the total counted before coding, with an ETA) even "
+            "when standard error is not a terminal; on a terminal it shows by default (never with --quiet)",
+        )
     g.add_argument(
-        "--quiet", "-q", action="store_true", help="no progress bar and no per-document error lines"
+        "--no-warnings",
+        action="store_true",
+        help="no warning lines (irregular dictionary lines, documents stored with other content); per-document "
+        "errors are still shown",
+    )
+    g.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="every warning on its own line (by default the irregular lines of imported dictionaries are "
+        "counted in one line)",
     )
 
 
@@ -343,25 +382,62 @@ def options_from(args: argparse.Namespace) -> Options:
     )
 
 
-def progress(items: Iterator[Any], enabled: bool, unit: str = "doc") -> Iterator[Any]:
-    if not enabled or not sys.stderr.isatty():
-        return items
-    from tqdm import tqdm
+class Progress:
+    """Progress of a run, fed by the pipeline's callback: a bar (tqdm.auto: a terminal bar, or a widget in Jupyter)
+    with the total counted before coding and an ETA, on standard error, when it is a terminal or --progress asks
+    (never with --quiet); and the grouped warnings of loading, shown once the first document is done."""
 
-    return iter(tqdm(items, unit=unit, file=sys.stderr, dynamic_ncols=True))
+    def __init__(self, args: argparse.Namespace, total: int | None, unit: str = "doc") -> None:
+        self.sink: WarningSink | None = getattr(args, "warning_sink", None)
+        self.bar: Any = None
+        quiet = getattr(args, "quiet", False)
+        if not quiet and (getattr(args, "progress", False) or sys.stderr.isatty()):
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
+
+    def __call__(self, n: int = 1) -> None:
+        if self.sink is not None:
+            self.sink.flush()
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def input_total(args: argparse.Namespace) -> int | None:
+    """Documents in the inputs, counted before coding (None for standard input; URLs count one each)."""
+    from polybius.ingest.fetch import is_url
+
+    urls = [p for p in args.paths if is_url(p)]
+    local = count_documents([p for p in args.paths if not is_url(p)], args.input)
+    return None if local is None else local + len(urls)
+
+
+def say(line: str) -> None:
+    """One line on standard error, above a progress bar when one is showing (tqdm redraws it below)."""
+    if "tqdm" in sys.modules:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stderr)
+    else:
+        print(line, file=sys.stderr)
 
 
 def report(err: DocumentError, quiet: bool) -> None:
     if not quiet:
-        print(f"error: {err}", file=sys.stderr)
+        say(f"error: {err}")
 
 
 def warner(args: argparse.Namespace) -> Callable[[str], None]:
-    """Where the pipeline's per-document warnings go: one `warning:` line each on stderr (none with --quiet)."""
+    """Where the pipeline's per-document warnings go: one `warning:` line each on stderr (none with --quiet or
+    --no-warnings)."""
 
     def warn(message: str) -> None:
-        if not getattr(args, "quiet", False):
-            print(f"warning: {message}", file=sys.stderr)
+        if warning_mode(args) != "none":
+            say(f"warning: {message}")
 
     return warn
 
@@ -390,14 +466,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     items = with_date_hints(items, date_hints(args))
     # the store path, not a connection: each transaction opens and closes the store, so readers
     # (polybius serve, polybius events) can read it while the ingest runs
-    counts = ingest_into(
-        args.db,
-        progress(items, not args.quiet),
-        options,
-        report=lambda e: report(e, args.quiet),
-        replace=getattr(args, "replace", False),
-        warn=warner(args),
-    )
+    bar = Progress(args, input_total(args))
+    try:
+        counts = ingest_into(
+            args.db,
+            items,
+            options,
+            report=lambda e: report(e, args.quiet),
+            replace=getattr(args, "replace", False),
+            warn=warner(args),
+            progress=bar,
+        )
+    finally:
+        bar.close()
     print(
         f"ingested {counts.documents} documents ({counts.sentences} sentences, {counts.events} events) into "
         f"{args.db}; {counts.copies} of them copies of another document (stored as its reports, not coded); "
@@ -424,7 +505,28 @@ def cmd_code(args: argparse.Namespace) -> int:
     items = with_date_hints(items, date_hints(args))
     out = sys.stdout
     n_docs = n_events = n_errors = n_copies = 0
-    for result in run(items, options_from(args)):
+    options = options_from(args)
+    bar = Progress(args, input_total(args))
+    try:
+        n_docs, n_events, n_errors, n_copies = write_events(run(items, options), args, out, bar)
+    finally:
+        bar.close()
+    if not args.quiet:
+        print(
+            f"coded {n_docs} documents: {n_events} events, {n_errors} errors; "
+            f"{n_copies} copies of documents coded above left out",
+            file=sys.stderr,
+        )
+    return EXIT_DOCUMENTS_FAILED if n_errors else EXIT_OK
+
+
+def write_events(
+    results: Iterable[DocumentResult | DocumentError], args: argparse.Namespace, out: Any, bar: Progress
+) -> tuple[int, int, int, int]:
+    """`code`'s output: each coded document's events as JSON lines; (documents, events, errors, copies)."""
+    n_docs = n_events = n_errors = n_copies = 0
+    for result in results:
+        bar(1)
         if isinstance(result, DocumentError):
             report(result, args.quiet)
             n_errors += 1
@@ -438,13 +540,7 @@ def cmd_code(args: argparse.Namespace) -> int:
                 out.write(json.dumps(ev.as_record(), ensure_ascii=False) + "\n")
                 n_events += 1
         out.flush()
-    if not args.quiet:
-        print(
-            f"coded {n_docs} documents: {n_events} events, {n_errors} errors; "
-            f"{n_copies} copies of documents coded above left out",
-            file=sys.stderr,
-        )
-    return EXIT_DOCUMENTS_FAILED if n_errors else EXIT_OK
+    return n_docs, n_events, n_errors, n_copies
 
 
 TABLE_SAMPLE = 500  # rows that set the table's column widths; later rows stream with the same widths
@@ -612,7 +708,12 @@ def cmd_actor(args: argparse.Namespace) -> int:
     from polybius.actors.explain import describe, explain
     from polybius.pipeline import Coder
 
-    coder = Coder(options_from(args))
+    actors = list(args.actors)
+    if args.dictionaries:
+        actors += [str(p) for p in dictionary_folder(args.dictionaries).actors]
+    if args.no_builtin_kb and not actors:
+        raise CliError("--no-builtin-kb needs actor dictionaries (--actors or --dictionaries)")
+    coder = Coder(Options(model=args.model, actors=tuple(actors), builtin_kb=not args.no_builtin_kb))
     result = explain(args.name, args.date, coder.extractor.resolver, coder.nlp)
     print("\n".join(describe(result, coder.kb)))
     return 0 if result.actor is not None else 1
@@ -766,11 +867,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("summary", help="counts of what the store holds")
+    p = sub.add_parser(
+        "summary",
+        help="counts of what the store holds",
+        description="Print what the store holds: documents, sentences, events and documents with errors (each "
+        "a count of stored rows), events by CAMEO root and by QuadClass, and the top dyads.",
+    )
     add_db_option(p)
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("demo", help="code the bundled sample articles into the store and show what came out")
+    p = sub.add_parser(
+        "demo",
+        help="code the bundled sample articles into the store and show what came out",
+        description="Ingest the sample articles bundled with polybius (polybius/data/samples: text, HTML and JSON "
+        "lines, with a few bad documents that show the error path) into the store, then print the summary, "
+        "the first events, the events reported by several documents and the story threads. Exit status 0 "
+        "although the bad samples fail.",
+    )
     add_db_option(p)
     add_coding_options(p)
     add_fetch_options(p)  # the demo runs `ingest`, which reads them (the samples are local files)
@@ -785,7 +898,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", metavar="NAME", help='a name or phrase, e.g. "Dmitry Medvedev" or "Russian troops"')
     p.add_argument("--date", type=iso_date, help="the article's date (YYYY-MM-DD); roles change with it")
-    add_coding_options(p)
+    add_coding_options(p, names_only=True)
     p.set_defaults(func=cmd_actor)
 
     add_stream_commands(sub)
@@ -829,7 +942,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no summary and no per-pair error lines")
     p.set_defaults(func=cmd_similarity)
 
-    p = sub.add_parser("bench", help="benchmarks on published test sets", description="Benchmarks.")
+    p = sub.add_parser(
+        "bench",
+        help="benchmarks on published test sets",
+        description="Benchmarks on published test sets, printed as Markdown tables (docs/benchmarks.md keeps "
+        "the latest); the other benchmarks are scripts in the repository's benchmarks/ folder.",
+    )
     bench = p.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="BENCHMARK")
     b = bench.add_parser(
         "petrarch",
@@ -843,19 +961,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+class WarningSink:
+    """Where Python warnings go while a command runs: one `warning:` line each, except the irregular lines of
+    imported dictionaries (DictionaryWarning), which are counted per file and shown as one line (`flush`: when
+    the first document is done, and at the end) unless --verbose asks for each. --no-warnings and --quiet
+    show none; per-document errors are not warnings and are not affected."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode  # "none" | "grouped" | "each"
+        self.grouped: dict[str, int] = {}
+
+    def show(self, message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        from polybius.actors.dictionaries import DictionaryWarning
+
+        if self.mode == "none":
+            return
+        if self.mode == "grouped" and issubclass(category, DictionaryWarning):
+            file = str(message).split(":", 1)[0]
+            self.grouped[file] = self.grouped.get(file, 0) + 1
+            return
+        say(f"warning: {message}")
+
+    def flush(self) -> None:
+        if not self.grouped:
+            return
+        n = sum(self.grouped.values())
+        files = ", ".join(f"{name}: {count}" for name, count in self.grouped.items())
+        say(
+            f"warning: {n} irregular dictionary line{'s' if n != 1 else ''} left out or read differently "
+            f"({files}); --verbose lists them"
+        )
+        self.grouped.clear()
+
+
+def warning_mode(args: argparse.Namespace) -> str:
+    if getattr(args, "quiet", False) or getattr(args, "no_warnings", False):
+        return "none"
+    return "each" if getattr(args, "verbose", False) else "grouped"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.func
+    sink = WarningSink(warning_mode(args))
+    args.warning_sink = sink
     with warnings.catch_warnings():
-        # irregular lines of imported dictionaries are reported as one line each (none with --quiet)
-        warnings.simplefilter("ignore" if getattr(args, "quiet", False) else "default")
-        warnings.showwarning = one_line_warning  # restored when the block ends
-        return run_command(handler, args)
+        warnings.simplefilter("ignore" if sink.mode == "none" else "default")
+        warnings.showwarning = sink.show  # restored when the block ends
+        try:
+            return run_command(handler, args)
+        finally:
+            sink.flush()
 
 
 STOPPING_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG})

@@ -83,6 +83,13 @@ def counts_line(counts: IngestCounts) -> str:
     )
 
 
+def flush_warnings(args: argparse.Namespace) -> None:
+    """Show the warnings grouped so far (the dictionaries' irregular lines, once the coder is loaded)."""
+    sink = getattr(args, "warning_sink", None)
+    if sink is not None:
+        sink.flush()
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
     from polybius.cli import options_from, report
 
@@ -109,6 +116,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                 state = "not modified" if rep.not_modified else f"{rep.entries} entries, {rep.new} new"
                 print(f"feed: {rep.feed}: {state}", file=sys.stderr)
         failed += sum(1 for rep in poll.feeds if rep.error) + poll.counts.failed
+        flush_warnings(args)
         print(f"polled {len(poll.feeds)} feeds: {counts_line(poll.counts)}", file=sys.stderr)
 
     def on_error(err: DocumentError) -> None:
@@ -138,6 +146,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return 1 if counts.failed else 0
 
     def show(counts: IngestCounts) -> None:
+        flush_warnings(args)
         print(f"watch {root}: {counts_line(counts)}", file=sys.stderr)
 
     print(f"watching {root} (Ctrl-C to stop) ...", file=sys.stderr)
@@ -164,7 +173,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--every", type=duration, help="poll again at this interval (e.g. 15m) until interrupted")
     add_db_option(p)
     add_fetch_options(p)
-    add_coding_options(p)
+    add_coding_options(p, progress=False)
     p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser(
@@ -180,5 +189,5 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--settle", type=duration, default=1.0, help="seconds a file must stay unchanged (default: 1s)")
     p.add_argument("--once", action="store_true", help="code what the folder holds now, then exit")
     add_db_option(p)
-    add_coding_options(p)
+    add_coding_options(p, progress=False)
     p.set_defaults(func=cmd_watch)

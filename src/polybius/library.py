@@ -166,6 +166,30 @@ def _warner(errors: Errors) -> Callable[[str], None] | None:
     return lambda message: warnings.warn(message, DocumentWarning, stacklevel=4)
 
 
+def _progress_bar(enabled: bool, total: int | None) -> Any:
+    """A tqdm.auto bar (a widget in Jupyter, text on standard error elsewhere), or None."""
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="doc", mininterval=0.5)
+
+
+def _input_total(inputs: Any) -> int | None:
+    """How many documents the inputs hold, when that is known before reading them."""
+    from polybius.ingest.readers import count_documents
+
+    if isinstance(inputs, str | Mapping | RawDocument):
+        return 1
+    if isinstance(inputs, Path):
+        return count_documents([str(inputs)])
+    if _is_frame(inputs) or isinstance(inputs, list | tuple):
+        if any(isinstance(i, Path) for i in inputs):
+            return None
+        return len(inputs)
+    return None
+
+
 def _handle(err: DocumentError, errors: Errors) -> None:
     if errors == "raise":
         raise DocumentFailed(err)
@@ -197,16 +221,28 @@ class Coder:
         return self
 
     def results(
-        self, inputs: Iterable[RawDocument | DocumentError], errors: Errors = "warn"
+        self,
+        inputs: Iterable[RawDocument | DocumentError],
+        errors: Errors = "warn",
+        progress: bool = False,
+        total: int | None = None,
     ) -> Iterator[DocumentResult]:
-        """Coded documents (Document, sentences, Events), in input order."""
+        """Coded documents (Document, sentences, Events), in input order. `progress`: a progress bar (tqdm.auto: a
+        widget in Jupyter, a text bar elsewhere) over `total` documents when known."""
         from polybius.pipeline import run
 
-        for result in run(inputs, self.options, coder=self._coder if self.options.workers <= 1 else None):
-            if isinstance(result, DocumentError):
-                _handle(result, errors)
-            else:
-                yield result
+        bar = _progress_bar(progress, total)
+        try:
+            for result in run(inputs, self.options, coder=self._coder if self.options.workers <= 1 else None):
+                if bar is not None:
+                    bar.update(1)
+                if isinstance(result, DocumentError):
+                    _handle(result, errors)
+                else:
+                    yield result
+        finally:
+            if bar is not None:
+                bar.close()
 
     def code(
         self,
@@ -215,15 +251,19 @@ class Coder:
         date: str | date | None = None,
         min_confidence: float = 0.0,
         errors: Errors = "warn",
+        progress: bool = False,
     ) -> list[dict[str, Any]]:
-        """Events as records of the output contract (`polybius schema`), in document order.
+        """Events as records of the output contract (`polybius schema`), in document order. `progress`: show a
+        progress bar (with a total when the inputs are a text, a list or paths).
 
         `texts_or_documents`: a text, a list of texts, dicts ({id, text or html, date, title, url}), or paths.
         `date`: publication date for inputs that give none of their own (relative dates such as "on Tuesday"
         need one); as `polybius code --date`: a dict's "date", an HTML page's own date and a dated dateline win."""
         return [
             ev.as_record()
-            for result in self.results(documents_from(texts_or_documents, date), errors)
+            for result in self.results(
+                documents_from(texts_or_documents, date), errors, progress, _input_total(texts_or_documents)
+            )
             for ev in result.events
             if ev.confidence >= min_confidence
         ]
@@ -240,13 +280,15 @@ class Coder:
         html: str | None = None,
         min_confidence: float = 0.0,
         errors: Errors = "warn",
+        progress: bool = False,
     ) -> pd.DataFrame:
         """One row per event, the flat columns of the CSV export (and of `Store.events`), with the same types.
-        `doc_id` is the row's `id` column (a content hash when there is none)."""
+        `doc_id` is the row's `id` column (a content hash when there is none). `progress`: a progress bar over
+        the frame's rows."""
         from polybius.store import connect, write_batch
 
         docs = frame_documents(df, text=text, id=id, date=date, title=title, url=url, html=html)
-        results = list(self.results(docs, errors))
+        results = list(self.results(docs, errors, progress, len(df)))
         con = connect(":memory:")
         try:
             write_batch(con, results)
@@ -263,10 +305,13 @@ def code(
     date: str | date | None = None,
     min_confidence: float = 0.0,
     errors: Errors = "warn",
+    progress: bool = False,
     **options: Any,
 ) -> list[dict[str, Any]]:
     """Code with a Coder built for this call (see `Coder.code`); to code more than once, make a `Coder`."""
-    return Coder(**options).code(texts_or_documents, date=date, min_confidence=min_confidence, errors=errors)
+    return Coder(**options).code(
+        texts_or_documents, date=date, min_confidence=min_confidence, errors=errors, progress=progress
+    )
 
 
 def code_frame(
@@ -277,10 +322,13 @@ def code_frame(
     *,
     min_confidence: float = 0.0,
     errors: Errors = "warn",
+    progress: bool = False,
     **options: Any,
 ) -> pd.DataFrame:
     """`Coder.code_frame` with a Coder built for this call; to code more than once, make a `Coder`."""
-    return Coder(**options).code_frame(df, text, id, date, min_confidence=min_confidence, errors=errors)
+    return Coder(**options).code_frame(
+        df, text, id, date, min_confidence=min_confidence, errors=errors, progress=progress
+    )
 
 
 # -- the store ----------------------------------------------------------------------------------------------
@@ -331,12 +379,13 @@ class Store:
         id: str | None = "id",  # noqa: A002
         date_column: str | None = "date",
         replace: bool = False,
+        progress: bool = False,
     ) -> IngestReport:
         """Code and store documents: paths (as `polybius ingest`), texts, dicts, or a DataFrame (columns
         `text`, `id`, `date_column`). Documents already stored (same id, same content) are skipped; a stored
         id arriving with other content is skipped with a `DocumentWarning`, or coded again in place of the
         stored version with ``replace=True`` (as `polybius ingest --replace`). Failures are reported (see
-        `errors`) and recorded in the store's `errors` table."""
+        `errors`) and recorded in the store's `errors` table. `progress`: show a progress bar."""
         from polybius.pipeline import ingest_into
         from polybius.store import session
 
@@ -344,15 +393,24 @@ class Store:
             items: Iterable[RawDocument | DocumentError] = frame_documents(
                 inputs, text=text, id=id, date=date_column  # type: ignore[arg-type]
             )
+            total = len(inputs)  # type: ignore[arg-type]
         elif isinstance(inputs, str) and len(inputs) < 4096 and "\n" not in inputs and Path(inputs).exists():
             items = documents_from(Path(inputs), date)
+            total = _input_total(Path(inputs))
         else:
             items = documents_from(inputs, date)  # type: ignore[arg-type]
+            total = _input_total(inputs)
         coder = self.coder
-        with session(self.path) as con:
-            counts = ingest_into(
-                con, items, coder.options, coder=coder._coder, replace=replace, warn=_warner(errors)
-            )
+        bar = _progress_bar(progress, total)
+        try:
+            with session(self.path) as con:
+                counts = ingest_into(
+                    con, items, coder.options, coder=coder._coder, replace=replace, warn=_warner(errors),
+                    progress=bar.update if bar is not None else None,
+                )  # fmt: skip
+        finally:
+            if bar is not None:
+                bar.close()
         for err in counts.failures:
             _handle(err, errors)
         return IngestReport(

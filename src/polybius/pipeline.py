@@ -435,6 +435,7 @@ def ingest_into(
     report: Callable[[DocumentError], None] | None = None,
     replace: bool = False,
     warn: Callable[[str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> IngestCounts:
     """The whole path into the store: documents already stored are skipped before parsing, copies of stored
     documents are linked to them (checked against the signatures in the store) and not parsed, the rest are
@@ -449,7 +450,10 @@ def ingest_into(
 
     Given a store path instead of a connection, every transaction opens the store, writes and closes it
     (waiting out a reader's lock): between transactions the file is free, so `polybius serve` and other
-    read-only processes read it while the ingest runs and see each batch as it commits."""
+    read-only processes read it while the ingest runs and see each batch as it commits.
+
+    `progress(n)` is called as documents are done (skipped, coded or failed), for a progress bar: the pipeline
+    itself prints nothing."""
     counts = IngestCounts()
     with writing(con) as c:
         stored = known_hashes(c)
@@ -462,6 +466,8 @@ def ingest_into(
         for item in items:
             if isinstance(item, DocumentError) or not already(item):
                 yield item
+            elif progress is not None:
+                progress(1)
 
     def already(doc: RawDocument) -> bool:
         digest = content_hash(doc.content)
@@ -523,6 +529,8 @@ def ingest_into(
         errors.clear()
 
     for result in run(fresh(items), options, coder=coder, index=index):
+        if progress is not None:
+            progress(1)
         if isinstance(result, DocumentError):
             if report is not None:
                 report(result)

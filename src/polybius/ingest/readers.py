@@ -259,6 +259,43 @@ def read_paths(paths: Iterable[str], kind: str = "auto", stdin: BinaryIO | None 
         yield from read_bytes(data, path, kind)
 
 
+def count_documents(paths: Iterable[str], kind: str = "auto") -> int | None:
+    """How many documents (or per-document errors) `read_paths` will give, counted without decoding: a file is
+    one, a JSON lines file one per line break (a last line without one counts too), an error one; None when
+    standard input is among the paths (its length is not known before it is read). For progress totals."""
+    total = 0
+    for path in discover(paths):
+        if isinstance(path, DocumentError):
+            total += 1
+            continue
+        if path == "-":
+            return None
+        try:
+            total += _count_file(Path(path), kind)
+        except OSError:
+            total += 1  # read_paths reports it as one error
+    return total
+
+
+def _count_file(path: Path, kind: str) -> int:
+    this = kind
+    if kind == "auto":
+        this = EXTENSIONS.get(path.suffix.lower()) or "text"
+        if this == "text":
+            with path.open("rb") as f:
+                head = f.read(SNIFF_BYTES)
+            if not looks_binary(head) and sniff_kind(head.decode("utf-8", "replace")) == "jsonl":
+                this = "jsonl"
+    if this != "jsonl":
+        return 1
+    lines, last = 0, b""
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block
+    return max(1, lines + (0 if not last or last.endswith(b"\n") else 1))
+
+
 def read_date_hints(path: Path) -> dict[tuple[str, str | None], str]:
     """A table of default publication dates (`file<TAB>YYYY-MM-DD` lines, `#` comments; a JSON line is named
     `file#id`), file names relative to the table's folder: {(resolved file path, JSON line id or None): date}.
