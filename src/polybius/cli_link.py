@@ -125,7 +125,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--min-docs", type=positive_int, default=1, help="stories with at least this many articles")
     p.add_argument("--limit", type=positive_int, help="at most this many stories")
     p.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
-    add_coding_options(p)
+    add_coding_options(p, progress=False)
     p.set_defaults(func=cmd_stories)
 
     p = sub.add_parser(
