@@ -61,6 +61,7 @@ from polybius.store import (
     import_shard,
     imported_tasks,
     insert,
+    insert_story_docs,
     known_ids,
     shard_tables,
     story_doc_from_row,
@@ -345,9 +346,8 @@ def write_shards(
         try:
             write_batch(mem, results, errors, hashes=hashes)
             for table, rows in (link or {}).items():
-                if table == "story_docs":  # list column: executemany (see store.write_stories)
-                    marks = ", ".join("?" * len(STORY_DOC_COLUMNS))
-                    mem.executemany(f"INSERT INTO story_docs VALUES ({marks})", rows)
+                if table == "story_docs":
+                    insert_story_docs(mem, rows)
                 elif rows:
                     insert(mem, table, LINK_COLUMNS[table], rows)
             for table in dict.fromkeys([*shard_tables(mem), *(link or {})]):

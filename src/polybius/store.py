@@ -682,6 +682,14 @@ def story_doc_row(d: StoryDoc, story_id: str | None = None, score: float | None 
     )  # fmt: skip
 
 
+def insert_story_docs(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert `story_doc_row` rows, the first of a document kept. By executemany: `insert` hands columns over
+    as numpy object arrays, which the vector's list column breaks."""
+    if rows:
+        marks = ", ".join("?" * len(STORY_DOC_COLUMNS))
+        con.executemany(f"INSERT INTO story_docs VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
+
+
 def story_doc_from_row(row: Sequence[Any]) -> StoryDoc:
     from collections import Counter
 
@@ -741,9 +749,7 @@ def write_stories(con: duckdb.DuckDBPyConnection, clustering: Clustering, docs: 
     rows = [story_doc_row(by_id[a.doc_id], a.story_id, a.score) for a in clustering.assignments]
     con.execute("BEGIN TRANSACTION")
     try:
-        if rows:  # executemany: `insert` hands columns over as numpy object arrays, which a list column breaks
-            marks = ", ".join("?" * len(STORY_DOC_COLUMNS))
-            con.executemany(f"INSERT INTO story_docs VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
+        insert_story_docs(con, rows)
         for m in clustering.merges:
             con.execute("UPDATE story_docs SET story_id = ? WHERE story_id = ?", [m.into, m.merged])
             con.execute("DELETE FROM stories WHERE story_id = ?", [m.merged])
