@@ -231,3 +231,21 @@ def test_a_syndicated_copy_joins_its_canonical_story(monkeypatch, capsys):
     assert got["kaduna-1-copy"]["duplicate_of"] == "kaduna-1"
     assert got["kaduna-1-copy"]["story_id"] == got["kaduna-1"]["story_id"] == story_id("kaduna-1")
     assert got["kaduna-1"]["duplicate_of"] is None
+
+
+def test_a_long_stored_story_is_compared_by_its_latest_members_and_keeps_its_counts(tmp_path):
+    from polybius.pipeline import link_stories
+
+    con = connect(tmp_path / "s.duckdb")
+    params = Params(max_members=2)
+    link_stories(con, [doc(f"flood-{i}", i, FLOOD, vec=unit(0, dim=256)) for i in range(1, 4)], params)
+    (loaded,) = load_open_stories(con, max_members=2)
+    assert [m.id for m in loaded.members] == ["flood-2", "flood-3"]  # the latest two, in date order
+    assert loaded.hidden == 1 and loaded.n_docs == 3 and loaded.first == DAY0 + timedelta(days=1)
+    (everything,) = load_open_stories(con, max_members=None)
+    assert everything.hidden == 0 and len(everything.members) == 3
+    # a late article joins it; the stored counts and span cover the members that were not loaded
+    link_stories(con, [doc("flood-4", 4, FLOOD, vec=unit(0, dim=256))], params)
+    (row,) = con.execute("SELECT n_docs, first_date, last_date FROM stories").fetchall()
+    assert row == (4, DAY0 + timedelta(days=1), DAY0 + timedelta(days=4))
+    assert con.execute("SELECT count(DISTINCT story_id) FROM story_docs").fetchone() == (1,)

@@ -586,8 +586,9 @@ def link_stories(con: duckdb.DuckDBPyConnection, docs: Sequence[StoryDoc], param
     params = params or Params()
     days = [d.day for d in docs if d.day is not None]
     existing = load_open_stories(
-        con, min(days, default=None), max(days, default=None), params.window_days, params.max_open
-    )
+        con, min(days, default=None), max(days, default=None), params.window_days, params.max_open,
+        params.max_members,
+    )  # fmt: skip
     write_stories(con, cluster(docs, existing, params), docs)
 
 

@@ -712,12 +712,15 @@ def load_open_stories(
     until: Any = None,
     window_days: int = 30,
     max_open: int | None = 2000,
+    max_members: int | None = 50,
 ) -> list[Story]:
     """The stored stories a batch dated `since`..`until` may join: those whose span comes within
     `window_days` of it, and undated ones (all stories when the batch has no dates); of those, the
-    `max_open` most recently updated (None: all). The bound keeps the cost of a batch flat as the store grows:
-    without it an undated stream compares every batch with every story stored before (quadratic time)."""
-    sql = "SELECT story_id FROM stories"
+    `max_open` most recently updated (None: all), each with its `max_members` latest members (by date, then
+    id; None: all) and the count, first and last date of all of them. Both bounds keep the cost of a batch flat
+    as the store grows: without them an undated stream compares every batch with every story stored before,
+    and a long story loads every article it ever had (quadratic time)."""
+    sql = "SELECT story_id, first_date, last_date, n_docs FROM stories"
     params: list[Any] = []
     if since is not None and until is not None:
         sql += (
@@ -727,18 +730,30 @@ def load_open_stories(
     if max_open is not None:
         sql += " ORDER BY updated_at DESC, story_id LIMIT ?"
         params.append(max_open)
-    ids = [r[0] for r in con.execute(sql, params).fetchall()]
-    if not ids:
+    spans = {r[0]: r[1:] for r in con.execute(sql, params).fetchall()}
+    if not spans:
         return []
+    latest = ""
+    if max_members is not None:
+        latest = (
+            " QUALIFY row_number() OVER (PARTITION BY story_id ORDER BY day DESC NULLS LAST, doc_id DESC) "
+            f"<= {int(max_members)}"
+        )
     rows = con.execute(
-        f"SELECT {', '.join(STORY_DOC_COLUMNS)} FROM story_docs WHERE list_contains(?, story_id) "
+        f"SELECT {', '.join(STORY_DOC_COLUMNS)} FROM story_docs WHERE list_contains(?, story_id){latest} "
         "ORDER BY day NULLS LAST, doc_id",
-        [ids],
+        [list(spans)],
     ).fetchall()
     stories: dict[str, Story] = {}
     for row in rows:
         story = stories.setdefault(row[1], Story(row[1], None, None))
         story.add(story_doc_from_row(row))
+    for story in stories.values():
+        first, last, n_docs = spans[story.id]
+        story.hidden = max(0, int(n_docs or 0) - len(story.members))
+        if story.hidden:  # the span of every member, loaded or not
+            story.first = min((d for d in (first, story.first) if d is not None), default=None)
+            story.last = max((d for d in (last, story.last) if d is not None), default=None)
     return list(stories.values())
 
 
@@ -759,7 +774,7 @@ def write_stories(con: duckdb.DuckDBPyConnection, clustering: Clustering, docs: 
                 "INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (story_id) DO UPDATE SET "
                 "headline = excluded.headline, first_date = excluded.first_date, "
                 "last_date = excluded.last_date, n_docs = excluded.n_docs, updated_at = excluded.updated_at",
-                [story.id, headline(story), story.first, story.last, len(story.members), now],
+                [story.id, headline(story), story.first, story.last, story.n_docs, now],
             )
         con.execute("COMMIT")
     except Exception:

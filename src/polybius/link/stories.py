@@ -69,6 +69,7 @@ class Params:
     embed_floor: float = 0.5  # embedding cosines at or below this count as no similarity
     candidates: int = 20  # stories shortlisted by embedding before the full score
     max_open: int = 2000  # stored stories a batch is compared with: the most recently updated of those open
+    max_members: int = 50  # members of a stored story loaded to compare with: its latest (by date, then id)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class Story:
     names: Counter[str] = field(default_factory=Counter)
     actors: Counter[str] = field(default_factory=Counter)
     vector: np.ndarray | None = None
+    hidden: int = 0  # stored members not loaded (beyond Params.max_members): counted, not compared with
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.members) + self.hidden
 
     def add(self, doc: StoryDoc) -> None:
         self.members.append(doc)
@@ -112,6 +118,11 @@ class Story:
     def absorb(self, other: Story) -> None:
         for doc in other.members:
             self.add(doc)
+        self.hidden += other.hidden
+        for day in (other.first, other.last):  # the span of its members not loaded
+            if day is not None:
+                self.first = day if self.first is None else min(self.first, day)
+                self.last = day if self.last is None else max(self.last, day)
 
     @property
     def centroid(self) -> np.ndarray:
