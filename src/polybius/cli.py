@@ -536,7 +536,7 @@ def write_events(
             continue
         n_docs += 1
         for ev in result.events:
-            if ev.confidence >= args.min_confidence:
+            if ev.confidence >= args.min_confidence and not (ev.background and args.no_background):
                 out.write(json.dumps(ev.as_record(), ensure_ascii=False) + "\n")
                 n_events += 1
         out.flush()
@@ -821,6 +821,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_fetch_options(p)
     p.add_argument(
         "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence"
+    )
+    p.add_argument(
+        "--no-background",
+        action="store_true",
+        help="drop background events: acts a sentence recalls as the time or cause of its news (\"since the "
+        "2022 invasion\", \"after last year's coup\"); by default they are written with background: true",
     )
     p.set_defaults(func=cmd_code)
 

@@ -124,6 +124,7 @@ class Event:
     date_precision: str | None = None  # day | week | month | year; None when the date is unknown
     location: Location | None = None
     modality: str = "asserted"  # asserted | intent | threat | conditional
+    background: bool = False  # recalled as the time or cause of the news ("since the 2022 invasion")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

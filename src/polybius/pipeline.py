@@ -38,6 +38,7 @@ from polybius.actors.kb import KnowledgeBase, default_kb, load_kb, name_key
 from polybius.actors.resolve import DocContext, Resolver, place_country
 from polybius.clean import CleanError, clean
 from polybius.embed import load_embedder
+from polybius.events.background import phrase_when
 from polybius.events.backoff import FrameIndex
 from polybius.events.classify import load_classifier
 from polybius.events.extract import TITLE_END, EventExtractor
@@ -240,7 +241,8 @@ def gazetteer_country(name: str, doc_countries: Sequence[str] = ()) -> str | Non
 def place_and_date(ev: Event, parsed: Doc, when: date | None, dateline: str | None, ctx: DocContext) -> Event:
     """The when/where stage: the event's own date and place, from the words of its clause."""
     predicate = parsed[ev.extra["predicate"]]
-    found = event_when(predicate, when)
+    background = ev.extra.get("background")  # a recalled act is dated by its own phrase, never by the story
+    found = phrase_when(parsed[background], predicate, when) if background is not None else event_when(predicate, when)
     doc_countries = [c for c, _ in ctx.countries.most_common()]
     location = event_location(predicate, default_gazetteer(), doc_countries, dateline, ev.extra["actor_tokens"])
     return replace(ev, date=found.date, date_how=found.how, date_precision=found.precision, location=location)

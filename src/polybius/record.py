@@ -175,6 +175,14 @@ class EventRecord(_Part):
         description="asserted act, stated intention (CAMEO 03x), threat (13x) or refusal of a cooperative act (12x)."
     )
     rule: str = Field(description="The lexicon entry or dictionary pattern that fired (file#index).")
+    background: bool = Field(
+        default=False,
+        description="True for an act the sentence recalls as the time or cause of its news, not as an act of "
+        'the story\'s day: an event noun in "since the invasion of ...", "after last year\'s coup", "in the wake '
+        'of the sanctions", "before the war", or a verb in "since Russia invaded", "after troops withdrew last '
+        'year". Its `date` is the one its own phrase states ("in 2022"), else null; it ranks below the '
+        "sentence's other events, with lower confidence. False in stores written before this field existed.",
+    )
 
 
 # -- derived: flat columns and records ----------------------------------------------------------------------
@@ -226,6 +234,7 @@ def record_from_flat(row: dict[str, Any]) -> dict[str, Any]:
         rec["date"] = rec["date"].isoformat()
     if rec["confidence"] is not None:
         rec["confidence"] = round(float(rec["confidence"]), 3)
+    rec["background"] = bool(rec.get("background"))  # NULL in stores written before the column existed
     return rec
 
 
@@ -258,6 +267,7 @@ def flat_from_event(ev: Event) -> dict[str, Any]:
         "confidence": ev.confidence,
         "modality": ev.modality,
         "rule": ev.rule,
+        "background": ev.background,
     }
     for side, actor in (("source", s), ("target", t)):
         for key in ActorRecord.model_fields:
@@ -328,6 +338,7 @@ def record_sql() -> str:
             expr = {
                 "date": "strftime(date, '%Y-%m-%d')",
                 "confidence": "round(confidence, 3)",
+                "background": "coalesce(background, false)",
             }.get(name, f'"{name}"')
         else:
             values = []

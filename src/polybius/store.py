@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS events (
     evidence_text VARCHAR,
     confidence DOUBLE,
     modality VARCHAR,
-    rule VARCHAR
+    rule VARCHAR,
+    background BOOLEAN            -- recalled as the time or cause of the news, not an act of the story's day
 );
 CREATE TABLE IF NOT EXISTS errors (
     source VARCHAR,
@@ -179,10 +180,11 @@ MIGRATIONS = (  # columns added since schema 1: an older store gains them when o
     "ALTER TABLE documents ADD COLUMN IF NOT EXISTS duplicate_score DOUBLE",
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS date_precision VARCHAR",
     "ALTER TABLE documents ADD COLUMN IF NOT EXISTS content_hash VARCHAR",  # null for documents stored before
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS background BOOLEAN",
 )
 # event columns added since schema 1, with their types: a store opened read-only is not migrated, so a
 # temporary view shows the events of an older store with these columns NULL (`read_older_store`)
-ADDED_EVENT_COLUMNS = {"date_precision": "VARCHAR"}
+ADDED_EVENT_COLUMNS = {"date_precision": "VARCHAR", "background": "BOOLEAN"}
 # tables with rows of one stored document (besides `documents` itself): what replacing a document deletes.
 # Story threads are handled apart (their stories' counts and dates follow). The duplicate check's signatures
 # (`link_signatures`, `link_bands`) are the index's: it drops a replaced document's old signature before it

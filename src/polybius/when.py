@@ -272,6 +272,17 @@ def is_temporal_attachment(root: Token, predicate: Token) -> bool:
     return root.lower_ == "ago"
 
 
+def recalled(root: Token, head: Token) -> bool:
+    """Is a date inside a `since` phrase below the clause head ("have soured since the invasion in 2022")? It
+    dates what is recalled (a background event, issue 12 part 6), not the clause's own act."""
+    tok = root
+    while tok is not head and tok.head is not tok:
+        if tok.dep_ == "prep" and tok.lower_ == "since":
+            return True
+        tok = tok.head
+    return False
+
+
 def date_expressions(head: Token, predicate: Token) -> list[DateExpr]:
     """DATE entities and lone date words ("Tuesday", "yesterday") that time the clause of `head`."""
     tokens = clause_tokens(head)
@@ -285,7 +296,7 @@ def date_expressions(head: Token, predicate: Token) -> list[DateExpr]:
         if ent is not None:
             seen.update(range(ent.start, ent.end))
             root = ent.root
-            if root.i not in inside or not is_temporal_attachment(root, predicate):
+            if root.i not in inside or not is_temporal_attachment(root, predicate) or recalled(root, head):
                 continue
             found.append(DateExpr(ent.text, ent.start, tree_distance(root, head)))
         elif tok.lower_ in LONE_DATE_WORDS and is_temporal_attachment(tok, predicate):

@@ -44,6 +44,7 @@ FEATURES = (
     "classifier_agreement",  # the classifier's probability of the event's PentaClass, centred: 2p - 1 (0: none)
     "backoff_similar",  # no entry's frame fitted; the entry with the nearest objects was taken (events.backoff)
     "backoff_default",  # no entry's frame fitted and none was near: the verb's or noun's default code
+    "background",  # recalled as the time or cause of the news ("since the invasion"): not the story's act
 )
 INFERRED = ("text:earlier", "text:main-country", IMPLIED)  # context, not the words themselves, gave the country
 
@@ -59,6 +60,7 @@ def features(
     recipient_missing: bool = False,
     target_from_phrase: bool = False,
     backoff: str = "",
+    background: bool = False,
 ) -> dict[str, float]:
     root = int(code[:2]) if code[:2].isdigit() else 0
     return {
@@ -85,6 +87,7 @@ def features(
         "classifier_agreement": 0.0,
         "backoff_similar": float(backoff == "similar"),
         "backoff_default": float(backoff == "default"),
+        "background": float(background),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Protocol
 
 from spacy.tokens import Span, Token
@@ -25,6 +26,7 @@ from polybius.actors.resolve import (
     doc_text,
     find_mentions,
 )
+from polybius.events.background import nominal_phrase, verbal_phrase
 from polybius.events.backoff import FrameIndex
 from polybius.events.classify import RULE as CLASSIFIER_RULE
 from polybius.events.classify import Classifier, agreement_feature, is_candidate
@@ -710,7 +712,7 @@ class EventExtractor:
                 events = self.second_opinion(
                     self.classifier, events, untyped, sent, sent_index, doc_id, doc_date, ctx, mentions
                 )
-        return dedupe(rank_statements(events, sent, self.confidence))
+        return dedupe(rank_background(rank_statements(events, sent, self.confidence)))
 
     def second_opinion(
         self,
@@ -813,6 +815,12 @@ class EventExtractor:
             code = refusal
         elif state != ASSERTED:
             return  # negated, hypothetical or conditional: no event
+        if asked is not None:
+            anchor = None  # an act asked for is not recalled
+        elif nominal:
+            anchor = nominal_phrase(m.predicate)  # "since the invasion of ...": history, not the story's act
+        else:
+            anchor = verbal_phrase(m.predicate, iso_day(doc_date))  # "since Russia invaded"
         if m.source is not None:
             source_heads = conjuncts(m.source)
         else:
@@ -909,7 +917,7 @@ class EventExtractor:
                     continue
             feats = features(
                 code, 1 if m.backoff else entry.specificity, source, target, state, nominal, m.pattern, unnamed,
-                from_phrase, m.backoff,
+                from_phrase, m.backoff, anchor is not None,
             )  # fmt: skip
             span_tokens = [m.predicate, *m.event_nouns, *argument_tokens(s_tok)]
             if t_tok is not None:
@@ -939,9 +947,11 @@ class EventExtractor:
                 date_how="document" if doc_date else "unknown",
                 date_precision="day" if doc_date else None,
                 modality=state,
+                background=anchor is not None,
                 extra={
                     "features": feats,
                     "predicate": m.predicate.i,  # for the when/where stage
+                    **({"background": anchor.i} if anchor is not None else {}),  # the phrase that dates it
                     "actor_tokens": [
                         t.i for t in span_tokens if t is not m.predicate and t not in m.event_nouns
                     ],
@@ -1099,6 +1109,23 @@ def rank_statements(events: list[Event], sent: Span, model: ConfidenceModel) -> 
                 ev = replace(ev, confidence=min(below, model.score(ev.extra["features"])))
         out.append(ev)
     return out
+
+
+def rank_background(events: list[Event]) -> list[Event]:
+    """A recalled act (issue 12, part 6) is never a sentence's top event: it ranks below every other one."""
+    current = [e.confidence for e in events if not e.background]
+    if not current or len(current) == len(events):
+        return events
+    below = min(current) * 0.9
+    return [replace(e, confidence=min(e.confidence, below)) if e.background else e for e in events]
+
+
+def iso_day(value: str | None) -> date | None:
+    """The document's date as a date (None when absent or not ISO)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def backed_off(ev: Event) -> bool:

@@ -1,0 +1,72 @@
+"""Background events (issue 12, part 6): acts a sentence recalls as the time or cause of its news."""
+
+import json
+
+from conftest import code_text
+
+from polybius.record import validate
+
+DAY = "2024-05-10"
+
+
+def events(coder, text):
+    return code_text(coder, text, DAY).events
+
+
+def test_event_noun_in_a_since_phrase_is_background_without_a_date(coder):
+    (ev,) = events(coder, "Relations have soured since the Russian invasion of Ukraine.")
+    assert ev.cameo_root in ("19", "17", "18", "20") and ev.background
+    assert ev.date is None and ev.date_how == "unknown" and ev.date_precision is None
+    assert ev.extra["features"]["background"] == 1.0
+    record = ev.as_record()
+    assert record["background"] is True
+    validate(record)
+
+
+def test_verb_after_since_is_background(coder):
+    got = events(coder, "Since Russia invaded Ukraine, Poland has sheltered refugees.")
+    invasion = [e for e in got if e.source.code == "RUS"]
+    assert invasion and all(e.background for e in invasion)
+    assert all(e.date is None for e in invasion)  # the clause states no time: no date, never the story's
+
+
+def test_after_clause_with_its_own_past_time_is_background_with_that_date(coder):
+    got = events(coder, "After troops withdrew from Gao last year, Mali asked Russia for help.")
+    recalled = [e for e in got if e.background]
+    current = [e for e in got if not e.background]
+    assert recalled and current
+    assert {e.date for e in recalled} == {"2023-01-01"} and {e.date_precision for e in recalled} == {"year"}
+    assert all(e.date == DAY for e in current)
+    # never the sentence's top event
+    assert max(got, key=lambda e: e.confidence) in current
+    assert max(e.confidence for e in recalled) < min(e.confidence for e in current)
+
+
+def test_after_clause_of_the_same_days_is_news(coder):
+    got = events(coder, "After the army shelled the village on Monday, rebels attacked a checkpoint.")
+    assert got and not any(e.background for e in got)
+
+
+def test_background_lowers_confidence(coder):
+    (recalled,) = events(coder, "Relations have soured since the Russian invasion of Ukraine.")
+    (current,) = events(coder, "Officials confirmed the Russian invasion of Ukraine.")
+    assert not current.background and current.cameo == recalled.cameo
+    assert recalled.confidence < current.confidence
+
+
+def test_a_since_date_dates_the_recalled_act_not_the_clause(coder):
+    got = events(coder, "Japan has sent aid to Kyiv since the Russian invasion in 2022.")
+    assert got and all(e.date == DAY for e in got if not e.background)
+
+
+def test_code_keeps_background_events_and_no_background_drops_them(tmp_path, capsys):
+    from polybius.cli import main
+
+    src = tmp_path / "a.jsonl"
+    text = "Relations have soured since the Russian invasion of Ukraine."
+    src.write_text(json.dumps({"id": "a", "text": text, "date": DAY}) + "\n", encoding="utf-8")
+    assert main(["code", str(src), "--quiet"]) == 0
+    kept = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert kept and all(r["background"] for r in kept)
+    assert main(["code", str(src), "--quiet", "--no-background"]) == 0
+    assert capsys.readouterr().out.strip() == ""
