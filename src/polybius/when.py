@@ -276,7 +276,7 @@ def recalled(root: Token, head: Token) -> bool:
     """Is a date inside a `since` phrase below the clause head ("have soured since the invasion in 2022")? It
     dates what is recalled (a background event, issue 12 part 6), not the clause's own act."""
     tok = root
-    while tok is not head and tok.head is not tok:
+    while tok.i != head.i and tok.head.i != tok.i:  # spaCy makes a new Token per access: compare indices
         if tok.dep_ == "prep" and tok.lower_ == "since":
             return True
         tok = tok.head
