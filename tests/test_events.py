@@ -461,3 +461,16 @@ def test_acts_outrank_the_statements_that_report_them(coder):
     assert said and all(e.extra["features"]["reports_act"] == 1.0 and e.confidence < top.confidence for e in said)
     # a statement that reports no coded act stays
     assert coded(coder, "Egypt said the talks were useful.") == {("EGY", None, "010")}
+
+
+def test_event_noun_agent_is_its_own_not_the_observing_subject(coder):
+    # a verb that reports, judges or answers an act does not lend its subject as the act's agent
+    got = coded(coder, "Officials in Warsaw confirmed the Belarusian incursion into Lithuania.")
+    assert ("BLR", "LTU", "192") in got
+    assert not any(c.startswith("19") and s.startswith("POL") for s, _, c in got)
+    # a nationality in front of the noun is its agent even when the verb's subject is someone else
+    got = coded(coder, "Lithuania repelled the Belarusian incursion across its border.")
+    assert not any(c == "192" and s.startswith("LTU") for s, _, c in got)
+    # a light verb still lends its subject when the noun names no agent of its own
+    got = coded(coder, "Rebels mounted a military offensive against the Chadian government.")
+    assert ("TCDREB", "TCDGOV", "190") in got

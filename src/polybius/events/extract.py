@@ -623,15 +623,26 @@ class EventExtractor:
         by = prep_objects(noun, "by")
         if by:
             return by
+        agents = self.noun_modifier_agents(noun)
+        named = [c for c in agents if c.ent_type_ in ("NORP", "ORG")]
+        if named:
+            return named  # the noun's own named agent wins: "Kyiv repelled the Russian offensive"
         if noun.dep_ in OBJECT_DEPS and noun.head.pos_ in ("VERB", "AUX"):
+            if noun.head.lemma_.lower() in self.words.observer_governors:
+                return agents  # "officials confirmed the invasion": the subject reports it, does not do it
             return subjects(noun.head)  # a light verb: "X held talks with Y", "X launched an attack on Y"
-        # "Israeli airstrikes killed ...", "NATO strikes on ...", "a police crackdown", "the Syria military
-        # withdrawal": a nationality, an organisation or a role in front of the event noun (not a place: "the
-        # Gaza airstrike" is where, not who)
+        if agents:
+            return agents
         if noun.dep_ == "pobj" and noun.head.lower_ == "for" and noun.head.head.lemma_.lower() in RESPONSIBLE:
             # "Britain was responsible for the killing of ...", "the FLN claimed responsibility for attacks"
             holder = noun.head.head
             return subjects(holder.head if holder.dep_ in ("acomp", "dobj") else holder)
+        return []
+
+    def noun_modifier_agents(self, noun: Token) -> list[Token]:
+        """A nationality, an organisation or a role in front of an event noun: "Israeli airstrikes", "NATO strikes
+        on ...", "a police crackdown", "the Syria military withdrawal" (not a place: "the Gaza airstrike" is
+        where, not who)."""
         sectors = self.resolver.kb.sector_nouns
         return [
             c

@@ -46,6 +46,7 @@ class ModalityWords:
     obligation_verbs: frozenset[str] = frozenset()
     demand_governors: frozenset[str] = frozenset()
     appeal_governors: frozenset[str] = frozenset()
+    observer_governors: frozenset[str] = frozenset()  # their subject is not the agent of their object's event
     request_codes: dict[str, str] = field(default_factory=dict)
 
     def announced(self, code: str) -> bool:
