@@ -75,3 +75,34 @@ def test_code_keeps_background_events_and_no_background_drops_them(tmp_path, cap
     assert kept and all(r["background"] for r in kept)
     assert main(["code", str(src), "--quiet", "--no-background"]) == 0
     assert capsys.readouterr().out.strip() == ""
+
+
+def test_stored_background_events_can_be_left_out_of_queries(tmp_path, capsys):
+    from fastapi.testclient import TestClient
+
+    from polybius.cli import main
+    from polybius.query import EventFilter, event_rows
+    from polybius.store import session
+    from polybius.web.app import create_app
+
+    src = tmp_path / "a.jsonl"
+    lines = [
+        {"id": "a", "text": "Relations have soured since the Russian invasion of Ukraine.", "date": DAY},
+        {"id": "b", "text": "Poland sent tanks to Ukraine on Monday.", "date": DAY},
+    ]
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    assert main(["ingest", str(src), "--db", str(db), "--quiet"]) == 0
+    with session(db, read_only=True) as con:
+        every = event_rows(con, EventFilter())
+        current = event_rows(con, EventFilter(current=True))
+    assert {r["doc_id"] for r in every if r["background"]} == {"a"}
+    assert current and not any(r["background"] for r in current) and len(current) < len(every)
+    capsys.readouterr()
+    assert main(["events", "--db", str(db), "--format", "jsonl", "--no-background"]) == 0
+    printed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(printed) == len(current) and not any(r["background"] for r in printed)
+    api = TestClient(create_app(db))
+    got = api.get("/api/events", params={"background": "false"}).json()
+    rows = got["events"] if isinstance(got, dict) else got
+    assert len(rows) == len(current)

@@ -323,6 +323,11 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
         "--min-confidence", type=confidence_value, default=0.0, help="drop events below this confidence (0-1)"
     )
     g.add_argument("--country", help="events located in this country (ISO3 of the event's location)")
+    g.add_argument(
+        "--no-background",
+        action="store_true",
+        help="leave out background events (acts a sentence recalls as the time or cause of its news)",
+    )
     g.add_argument("--doc", metavar="DOC_ID", help="events of this document id")
     g.add_argument("--limit", type=positive_int, help="at most this many events")
 
@@ -339,6 +344,7 @@ def event_filter(args: argparse.Namespace) -> EventFilter:
         limit=args.limit,
         country=getattr(args, "country", None),
         doc_id=getattr(args, "doc", None),
+        current=getattr(args, "no_background", False),
     )
 
 

@@ -435,7 +435,8 @@ class Store:
     def events(self, **filters: Any) -> pd.DataFrame:
         """Stored events as a DataFrame, one row per event, the columns of the CSV export. Filters are those of
         `polybius events`: source, target (country or code prefix), since, until (dates or YYYY-MM-DD), cameo
-        (code prefix), root, quad_class, plover, country (of the location), doc_id, min_confidence, limit."""
+        (code prefix), root, quad_class, plover, country (of the location), doc_id, min_confidence, limit, and
+        current=True to leave out background events."""
         from polybius.query import event_frame
         from polybius.store import session
 

@@ -34,6 +34,7 @@ class EventFilter:
     root: str | None = None  # CAMEO root, two digits ("19")
     plover: str | None = None  # PLOVER type ("ASSAULT")
     country: str | None = None  # ISO3 of the event's location
+    current: bool = False  # True: no background events (acts recalled as the time or cause of the news)
 
 
 def _where(f: EventFilter) -> tuple[str, list[Any]]:
@@ -58,6 +59,8 @@ def _where(f: EventFilter) -> tuple[str, list[Any]]:
         if value is not None and value != "":
             clauses.append(sql)
             params.append(value)
+    if f.current:
+        clauses.append("NOT coalesce(background, false)")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -120,12 +120,15 @@ def filters(
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 of the event's location")] = None,
     min_confidence: Annotated[float, Query(ge=0.0, le=1.0, description="confidence floor (0-1)")] = 0.0,
     doc: Annotated[str | None, Query(min_length=1, max_length=200, description="document id")] = None,
+    background: Annotated[
+        bool, Query(description="false: leave out background events (acts recalled as the time or cause of the news)")
+    ] = True,
 ) -> query.EventFilter:
     if since and until and since > until:
         raise HTTPException(400, f"since: {since} is after until: {until}")
     return query.EventFilter(
         source=source, target=target, since=since, until=until, cameo=cameo, quad_class=quad, doc_id=doc,
-        min_confidence=min_confidence, root=root, plover=plover, country=country,
+        min_confidence=min_confidence, root=root, plover=plover, country=country, current=not background,
     )  # fmt: skip
 
 
