@@ -77,8 +77,11 @@ def test_event_ids_unique_over_the_sample_corpus_and_demo_totals_are_the_store_t
     # stable across runs: the stored ids are the ids `code` printed
     con = duckdb.connect(db, read_only=True)
     stored = {r[0] for r in con.execute("SELECT event_id FROM events").fetchall()}
-    # the samples' publication dates (samples/dates.tsv) date every demo document, so every event
-    undated = con.execute("SELECT count(*) FROM events WHERE date IS NULL OR date_precision IS NULL").fetchone()[0]
+    # the samples' publication dates (samples/dates.tsv) date every demo document, so every event of the news
+    # (a background event, recalled as the time or cause of the news, has only the date its own phrase states)
+    undated = con.execute(
+        "SELECT count(*) FROM events WHERE (date IS NULL OR date_precision IS NULL) AND NOT background"
+    ).fetchone()[0]
     sources = dict(con.execute("SELECT date_source, count(*) FROM documents GROUP BY 1").fetchall())
     con.close()
     assert stored == set(ids)

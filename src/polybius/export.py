@@ -37,7 +37,8 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     writer.writeheader()
     n = 0
     for row in rows:
-        writer.writerow(row)
+        # booleans as DuckDB's COPY writes them (true/false), so both CSV paths give the same file
+        writer.writerow({k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in row.items()})
         n += 1
     return n
 
