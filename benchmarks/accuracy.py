@@ -26,6 +26,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from spacy.tokens import Span, Token
@@ -80,6 +81,22 @@ def code_texts(coder: Coder, texts: list[str], batch: int = 64) -> list[Document
                 raise RuntimeError(str(r))
             out.append(r)
     return out
+
+
+class CurrentOnly:
+    """A Coder whose results leave out background events (`polybius code --no-background`)."""
+
+    def __init__(self, coder: Coder) -> None:
+        self.coder = coder
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.coder, name)
+
+    def code(self, docs: list[Document]) -> Iterable[DocumentResult | object]:
+        for r in self.coder.code(docs):
+            if isinstance(r, DocumentResult):
+                r = replace(r, events=[e for e in r.events if not e.background])
+            yield r
 
 
 def top_event(events: Iterable[Event], min_conf: float) -> Event | None:
@@ -453,6 +470,9 @@ def main() -> int:
     ap.add_argument("--min-confidence", type=float, default=0.0)
     ap.add_argument("--only", choices=("classes", "spans", "ngec", "alone"), action="append")
     ap.add_argument("--part", choices=PARTS, help="NGEC: code only the stories of this part (the run is slow)")
+    ap.add_argument(
+        "--no-background", action="store_true", help="score without background events (code --no-background)"
+    )
     ap.add_argument("--no-classifier", action="store_true", help="rules alone: no classifier fallback/feature")
     ap.add_argument(
         "--no-title", action="store_true", help="NGEC: code the story text alone, without headline"
@@ -460,6 +480,8 @@ def main() -> int:
     args = ap.parse_args()
     shared = Path(args.shared)
     coder = Coder(Options(classifier=not args.no_classifier))
+    if args.no_background:
+        coder = CurrentOnly(coder)  # type: ignore[assignment]
     parts = args.only or ["classes", "spans", "ngec"]
     files: dict[str, Path] = {
         "classes": shared / "devsets" / "conflibert" / "cameo_class_train.tsv",

@@ -106,3 +106,15 @@ def test_stored_background_events_can_be_left_out_of_queries(tmp_path, capsys):
     got = api.get("/api/events", params={"background": "false"}).json()
     rows = got["events"] if isinstance(got, dict) else got
     assert len(rows) == len(current)
+
+
+def test_a_participle_in_front_of_a_noun_is_a_recalled_state_with_the_noun_as_target(coder):
+    got = events(coder, "Allies of the jailed opposition leader protested in Minsk.")
+    (jailed,) = [e for e in got if e.cameo_root == "17"]
+    assert jailed.background and jailed.date is None
+    assert jailed.target is not None and jailed.target.code.endswith("OPP")
+    # the act reported in the same sentence stays the story's act, ranked above the recalled state
+    got = events(coder, "Uzbek police freed the detained reporter on Sunday.")
+    current = [e for e in got if not e.background]
+    assert current and all(e.date is not None for e in current)
+    assert max(got, key=lambda e: e.confidence) in current

@@ -5,6 +5,8 @@ bombing", "in the wake of the sanctions", "before the war": the event noun in su
 article recalls, not an act of its day. So is the verb of a subordinate clause that such a word introduces,
 where the construction is clear: "since Russia invaded" (a past tense after `since`), "after troops withdrew
 last year" (a past tense after `after` / `before` with a past time of its own, a week or more before the story).
+A participle in front of a noun names the state an earlier act left ("the jailed opposition leader", "US-backed
+forces"): its act is background too, with the noun it describes as the target.
 
 Such events are still coded, with `background: true`, the date their own phrase states ("in 2022", "last
 year's") or none (never the article's date), the confidence feature `background` (which lowers them) and a
@@ -53,6 +55,14 @@ def nominal_phrase(noun: Token) -> Token | None:
             continue
         return None
     return None
+
+
+def attributive(verb: Token) -> bool:
+    """A participle in front of a noun, naming a state an earlier act left: "the jailed opposition leader",
+    "the detained journalist", "US-backed forces". The act is recalled to describe the noun, not reported."""
+    if verb.dep_ not in ("amod", "compound") or verb.i > verb.head.i or verb.head.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return verb.tag_ in PAST_TAGS or (verb.tag_ == "JJ" and verb.lower_.endswith("ed"))
 
 
 def clause_mark(verb: Token) -> Token | None:

@@ -26,7 +26,7 @@ from polybius.actors.resolve import (
     doc_text,
     find_mentions,
 )
-from polybius.events.background import nominal_phrase, verbal_phrase
+from polybius.events.background import attributive, nominal_phrase, verbal_phrase
 from polybius.events.backoff import FrameIndex
 from polybius.events.classify import RULE as CLASSIFIER_RULE
 from polybius.events.classify import Classifier, agreement_feature, is_candidate
@@ -830,6 +830,8 @@ class EventExtractor:
             anchor = None  # an act asked for is not recalled
         elif nominal:
             anchor = nominal_phrase(m.predicate)  # "since the invasion of ...": history, not the story's act
+        elif attributive(m.predicate):
+            anchor = m.predicate  # "the jailed opposition leader": a state an earlier act left, recalled
         else:
             anchor = verbal_phrase(m.predicate, iso_day(doc_date))  # "since Russia invaded"
         if m.source is not None:
@@ -858,6 +860,10 @@ class EventExtractor:
             return
         own_countries = {a.country for _, a in sources if a.country}
         target_heads, targets = self._targets(m, nominal, source_heads, own_countries, ctx, mentions)
+        if not targets and anchor is m.predicate and "dobj" in entry.target:
+            # "the jailed opposition leader": the participle's object is the noun it describes
+            target_heads = [h for h in conjuncts(m.predicate.head) if h not in source_heads]
+            targets = self.resolve_all(target_heads, ctx, mentions)
         reciprocal = nominal and len(between) >= 2 and source_heads == between
         phrase: list[tuple[Token, Actor]] = []
         # a person the slot names but the knowledge base does not know is the target, uncoded: no stand-in
