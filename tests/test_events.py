@@ -474,3 +474,11 @@ def test_event_noun_agent_is_its_own_not_the_observing_subject(coder):
     # a light verb still lends its subject when the noun names no agent of its own
     got = coded(coder, "Rebels mounted a military offensive against the Chadian government.")
     assert ("TCDREB", "TCDGOV", "190") in got
+
+
+def test_agentless_passive_of_expulsion_takes_the_place_left_as_the_agent(coder):
+    assert ("MLI", "FRAGOV", "161") in coded(coder, "Two French envoys were expelled from Mali last week.")
+    assert ("ETH", "KENDEV", "174") in coded(coder, "Several Kenyan aid workers were deported from Ethiopia.")
+    # the active voice keeps "from" as the place, not the agent
+    got = coded(coder, "Lithuania expelled two diplomats from the Belarusian embassy.")
+    assert any(s == "LTU" and t.startswith("BLR") and c == "161" for s, t, c in got)

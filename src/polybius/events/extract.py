@@ -838,6 +838,12 @@ class EventExtractor:
             source_heads = conjuncts(m.source)
         else:
             source_heads = self.noun_sources(m.predicate) if nominal else subjects(m.predicate)
+        expelled: list[Token] = []  # the passive subject, when the passive's preposition named the agent
+        if not source_heads and not nominal and m.source is None and entry.passive_source and is_passive(m.predicate):
+            # "three diplomats were expelled from Mali": the place they leave is the one that expels them
+            source_heads = prep_objects(m.predicate, entry.passive_source)
+            if source_heads:
+                expelled = [t for c in m.predicate.children if c.dep_ == PASSIVE_SUBJECT for t in conjuncts(c)]
         if not source_heads and not nominal and m.source is None:
             source_heads = self.document_sources(m.predicate)
         between = prep_objects(m.predicate, "between") if nominal else []
@@ -860,6 +866,8 @@ class EventExtractor:
             return
         own_countries = {a.country for _, a in sources if a.country}
         target_heads, targets = self._targets(m, nominal, source_heads, own_countries, ctx, mentions)
+        if expelled:
+            target_heads, targets = expelled, self.resolve_all(expelled, ctx, mentions)
         if not targets and anchor is m.predicate and "dobj" in entry.target:
             # "the jailed opposition leader": the participle's object is the noun it describes
             target_heads = [h for h in conjuncts(m.predicate.head) if h not in source_heads]

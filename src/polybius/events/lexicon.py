@@ -12,6 +12,7 @@ Format (data/lexicon/README.md has the full description):
       threat: "1312"                  # optional code when stated as a threat
       alone: "150"                    # optional code when the sentence names no recipient ("held drills")
       implied: GOV                    # optional sector of the agent an agentless passive or ownerless noun implies
+      passive_source: from            # optional: in an agentless passive, this preposition's object is the agent
       plover: RETREAT                 # optional PLOVER type where the words decide it, not the code
       mode: ...  context: ...         # optional PLOVER mode / context
       example: "..."                  # a sentence this entry codes
@@ -31,7 +32,7 @@ from polybius.events.ontology import Ontology
 LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 KEYS = frozenset(
     {"code", "verbs", "nouns", "particle", "objects", "object_prep", "target", "intent", "threat", "alone",
-     "implied", "plover", "mode", "context", "example", "note"}
+     "implied", "passive_source", "plover", "mode", "context", "example", "note"}
 )  # fmt: skip
 OBJECT_TARGETS = ("dative", "with", "to", "on", "against")
 
@@ -66,6 +67,8 @@ class LexEntry:
     threat: str | None = None
     alone: str | None = None  # the code when no recipient is named: one-sided "drills" are no cooperation
     implied: str = ""  # sector of the agent an agentless passive implies: only a state imposes a curfew (GOV)
+    # the preposition whose object acts in an agentless passive: "diplomats were expelled from Mali" (Mali expels)
+    passive_source: str | None = None
     plover: str = ""  # PLOVER type of the entry's own code when the words decide it ("observed the ceasefire")
     mode: str = ""
     context: str = ""
@@ -138,6 +141,9 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
     implied = str(raw.get("implied") or "").strip().upper()
     if implied and not re.fullmatch(r"[A-Z]{3}", implied):
         raise LexiconError(f"{where}: 'implied' must be a CAMEO sector code such as GOV, JUD, COP")
+    passive_source = raw.get("passive_source")
+    if passive_source is not None and not (isinstance(passive_source, str) and passive_source.isalpha()):
+        raise LexiconError(f"{where}: 'passive_source' must be a preposition")
     plover = str(raw.get("plover") or "").strip().upper()
     if plover and plover not in ontology.plover:
         raise LexiconError(f"{where}: '{plover}' is not a PLOVER type")
@@ -160,6 +166,7 @@ def parse_entry(raw: object, where: str, ontology: Ontology) -> LexEntry:
         threat=raw.get("threat"),
         alone=raw.get("alone"),
         implied=implied,
+        passive_source=passive_source.lower() if passive_source else None,
         plover=plover,
         mode=mode,
         context=context,
