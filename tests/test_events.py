@@ -482,3 +482,10 @@ def test_agentless_passive_of_expulsion_takes_the_place_left_as_the_agent(coder)
     # the active voice keeps "from" as the place, not the agent
     got = coded(coder, "Lithuania expelled two diplomats from the Belarusian embassy.")
     assert any(s == "LTU" and t.startswith("BLR") and c == "161" for s, t, c in got)
+
+
+def test_the_sources_own_things_are_no_recipient_when_another_country_is_named(coder):
+    got = coded(coder, "France recalled its ambassador from Rome.")
+    assert any(s == "FRA" and t.startswith("ITA") for s, t, _ in got)
+    # a domestic act keeps its own country's target
+    assert ("NGACOP", "NGAOPP", "173") in coded(coder, "Nigerian police arrested two opposition leaders in Lagos.")

@@ -1028,15 +1028,24 @@ class EventExtractor:
         slots = [conjuncts(m.target)] if m.target is not None else self.target_slots(m, nominal)
         target_heads: list[Token] = []
         targets: list[tuple[Token, Actor]] = []
+        own: tuple[list[Token], list[tuple[Token, Actor]]] | None = None
         for slot in slots:  # the first slot that names an actor; "met on Monday with Rice" skips "on Monday"
             heads = [t for t in slot if t not in source_heads]
             if not heads:
                 continue
             target_heads = target_heads or heads  # the first candidates, for the fallbacks below
             targets = self.resolve_all(heads, ctx, mentions)
+            if targets and source_countries and all(a.country in source_countries for _, a in targets):
+                # "authorized U.S. military aid to Egypt", "withdrew its envoy from Paris": the source's own
+                # people or things, where a later slot names another country's actor, are no recipient
+                own = own or (heads, targets)
+                targets = []
+                continue
             if targets:
                 target_heads = heads
                 break
+        if not targets and own is not None:
+            target_heads, targets = own  # only the source's own country is named: a domestic event
         if not targets and target_heads:
             # "endorsed parts of a proposal from Bush": the object is a thing; its owner is the target
             for h in target_heads:
