@@ -13,10 +13,19 @@ import numpy as np
 
 from polybius.cli import main
 from polybius.ingest import read_paths
-from polybius.link.stories import Params, Story, StoryDoc, cluster, headline, story_id, text_names, text_terms
+from polybius.link.stories import (
+    Params,
+    Story,
+    StoryDoc,
+    cluster,
+    headline,
+    story_id,
+    text_names,
+    text_terms,
+)
 from polybius.pipeline import Options, ingest_into
 from polybius.query import similar, stories, story, story_of
-from polybius.store import connect, load_open_stories
+from polybius.store import connect, insert_story_docs, load_open_stories, story_doc_row, write_stories
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY_SET = ROOT / "benchmarks" / "data" / "stories.jsonl"
@@ -168,6 +177,41 @@ def test_batches_in_the_store_keep_ids_and_late_articles_join(tmp_path, coder):
     } == {"ferry-2", "ferry-3"}
     assert related[0]["same_story"] and "ferry" in related[0]["shared"]["words"]
     assert similar(con, "no-such-doc") is None
+    con.close()
+
+
+def test_story_rows_go_in_whole_with_exact_vectors_and_the_first_row_of_a_document_kept():
+    rng = np.random.default_rng(3)
+    vectors = [rng.standard_normal(256).astype(np.float32) for _ in range(3)]
+    docs = [doc(f"d{i}", i, FLOOD, "Ayr", vec=v / np.linalg.norm(v)) for i, v in enumerate(vectors)]
+    con = connect(":memory:")
+    insert_story_docs(con, [story_doc_row(docs[0], "st-a", 0.0)])
+    # d0 is stored already (left as it is); d1 comes twice in one call (the first kept)
+    insert_story_docs(
+        con,
+        [story_doc_row(docs[0], "st-b", 0.5), story_doc_row(docs[1], "st-a", 0.7), story_doc_row(docs[1], "st-c", 0.9)],
+    )
+    insert_story_docs(con, [])
+    rows = con.execute("SELECT doc_id, story_id, score, day, names, vector FROM story_docs ORDER BY doc_id").fetchall()
+    assert [r[:4] for r in rows] == [("d0", "st-a", 0.0, docs[0].day), ("d1", "st-a", 0.7, docs[1].day)]
+    assert json.loads(rows[0][4]) == {"Ayr": 1}
+    for (_, *_rest, vector), d in zip(rows, docs, strict=False):
+        assert np.array_equal(np.asarray(vector, dtype=np.float32), d.vector)  # bit for bit, all 256 floats
+    con.close()
+
+
+def test_write_stories_stores_every_story_touched_once():
+    con = connect(":memory:")
+    docs = [doc("a1", 0, FLOOD), doc("a2", 1, FLOOD), doc("b1", 0, STRIKE, vec=unit(1))]
+    write_stories(con, cluster(docs, (), Params()), docs)
+    late = [doc("a3", 2, FLOOD)]
+    write_stories(con, cluster(late, load_open_stories(con), Params()), late)
+    stored = con.execute("SELECT story_id, n_docs, first_date, last_date FROM stories ORDER BY story_id").fetchall()
+    assert sorted(stored) == sorted(
+        [(story_id("a1"), 3, DAY0, DAY0 + timedelta(days=2)), (story_id("b1"), 1, DAY0, DAY0)]
+    )
+    members = con.execute("SELECT doc_id, story_id FROM story_docs ORDER BY doc_id").fetchall()
+    assert members == [("a1", story_id("a1")), ("a2", story_id("a1")), ("a3", story_id("a1")), ("b1", story_id("b1"))]
     con.close()
 
 
