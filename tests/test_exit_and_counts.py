@@ -180,14 +180,14 @@ def test_full_disk_during_ingest_one_line_status_3_store_intact(tmp_path, capsys
     real_insert = store.insert
     calls = {"events": 0}
 
-    def full_disk(con, table, columns, rows, conflict=""):  # the double: the disk fills on the 2nd batch
+    def full_disk(con, table, columns, rows, conflict="", **kwargs):  # the double: the disk fills on the 2nd batch
         if table == "events":
             calls["events"] += 1
             if calls["events"] == 2:
                 raise duckdb.IOException(
                     'IO Error: Could not write file "s.duckdb.wal": No space left on device'
                 )
-        return real_insert(con, table, columns, rows, conflict)
+        return real_insert(con, table, columns, rows, conflict, **kwargs)
 
     monkeypatch.setattr(store, "insert", full_disk)
     rc, _, err = run(capsys, "ingest", str(src), "--db", db)
