@@ -4,12 +4,22 @@ import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from polybius.cli import main
 from polybius.ingest import read_paths
 from polybius.link.aggregate import outlet_of
-from polybius.link.dedup import MemoryIndex, StoreIndex, lsh_params, signature, similarity
+from polybius.link.dedup import (
+    NUM_PERM,
+    SEED,
+    MemoryIndex,
+    StoreIndex,
+    lsh_params,
+    minhash,
+    signature,
+    similarity,
+)
 from polybius.models import Actor, Document, DocumentError, DocumentResult, Event, Sentence
 from polybius.pipeline import Options, run
 from polybius.query import EventFilter, aggregated, mention_counts
@@ -274,3 +284,23 @@ def test_gdelt_export_carries_the_aggregated_counts(tmp_path):
     table = [dict(zip(GDELT_COLUMNS, r, strict=True)) for r in rows]
     counts = {(r["EventCode"], r["NumMentions"], r["NumSources"], r["NumArticles"]) for r in table}
     assert counts == {("111", "4", "3", "3"), ("112", "1", "1", "1")}
+
+
+def test_minhash_is_datasketchs_affine32_value_for_value():
+    """Signatures are stored and compared across runs and versions: the numpy MinHash must give exactly what
+    datasketch 2's MinHash (scheme "affine32", the same seed) gives, for small and large sets."""
+    import random
+
+    from datasketch import MinHash
+
+    rnd = random.Random(11)
+    vocabulary = [f"w{i}" for i in range(300)] + ["é", "naïve", "北京", ""]
+    for size in (1, 2, 5, 40, 700):
+        shingles = {" ".join(rnd.choices(vocabulary, k=3)).encode("utf-8") for _ in range(size)}
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+        reference.update_batch(shingles)
+        ours = minhash(shingles)
+        assert ours.dtype == np.uint32 and ours.shape == (NUM_PERM,)
+        assert np.array_equal(ours, reference.hashvalues)
+    text = "Rescue teams reached the flooded villages on Tuesday after the river burst its banks overnight."
+    assert signature(text).minhash is not None and np.array_equal(signature(text).minhash, signature(text).minhash)

@@ -6,7 +6,7 @@ another headline), lower-cased and cut into words.
 - **Exact copies**: the same words in the same order, whatever the spacing, case and punctuation: a 64-bit hash
   of the normalised word sequence.
 - **Near copies** (the same wire story with another byline, tail, a paragraph moved or cut, a few typos):
-  MinHash (datasketch, `NUM_PERM` permutations) over word `SHINGLE`-grams, with LSH banding to find candidates
+  MinHash (datasketch 2's "affine32" scheme, `NUM_PERM` permutations, computed by `minhash`) over word `SHINGLE`-grams, with LSH banding to find candidates
   and the estimated Jaccard similarity of the signatures to decide. `threshold` (default `DEFAULT_THRESHOLD`,
   CLI `--dup-threshold`) is the estimated Jaccard similarity at or above which a document is a near copy;
   `threshold` 1 keeps only exact copies. The bands (how many, of how many rows) are chosen for the threshold.
@@ -27,14 +27,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import duckdb
 import numpy as np
-from datasketch import MinHash
 
 from polybius.models import Document
 from polybius.store import insert
@@ -49,8 +48,38 @@ WORD = re.compile(r"\w+")
 SCHEME = "affine32"  # datasketch's MinHash scheme (32-bit hash values); part of what a stored signature means
 SETTINGS = f"{NUM_PERM}:{SHINGLE}:{SCHEME}:{SEED}"  # what stored signatures were made with (meta `link_lsh`)
 
-# one set of MinHash permutations per process (built from SEED; read-only, an expensive constant to rebuild)
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finalizer (shift, multiplier, ...)
+
+
+@lru_cache(maxsize=1)
+def permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash permutations h -> a * h + b (mod 2^32, `a` odd), drawn from SEED exactly as datasketch 2's
+    `MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")` draws them; built once per process, read-only."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
+
+
+def minhash(shingles: Iterable[bytes]) -> np.ndarray:
+    """The MinHash signature (uint32[NUM_PERM]) of a non-empty set of shingles: datasketch 2's "affine32" scheme
+    (SHA-1's first 4 bytes, little-endian, pre-mixed by MurmurHash3's finalizer, then each affine permutation;
+    the minimum per permutation), value for value (tests/test_link.py checks it against datasketch). Computed
+    here rather than by `datasketch.MinHash`: importing datasketch imports scipy for its LSH classes, about
+    0.45 CPU s of start-up in every process that checks duplicates, for a dozen lines of numpy."""
+    hv = np.array(
+        [int.from_bytes(hashlib.sha1(s).digest()[:4], "little") for s in shingles], dtype=np.uint32
+    ).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = (np.uint32(c) for c in FMIX32)
+    hv ^= hv >> s1
+    hv *= m1
+    hv ^= hv >> s2
+    hv *= m2
+    hv ^= hv >> s3
+    a, b = permutations()
+    return (hv * a + b).min(axis=0)
 
 
 class SignatureError(RuntimeError):
@@ -121,9 +150,7 @@ def signature(text: str) -> Signature:
     if len(tokens) < SHINGLE:
         return Signature(exact, None)
     shingles = {" ".join(tokens[i : i + SHINGLE]).encode("utf-8") for i in range(len(tokens) - SHINGLE + 1)}
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
-    m.update_batch(shingles)
-    return Signature(exact, m.hashvalues.astype(np.uint32))
+    return Signature(exact, minhash(shingles))
 
 
 def band_hashes(minhash: np.ndarray, params: LshParams) -> np.ndarray:
