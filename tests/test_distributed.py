@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from polybius import pipeline
 from polybius.cli import main as cli_main
 from polybius.distributed import dask_client, ingest, plan, read_task
 from polybius.ingest import read_paths
@@ -219,10 +220,28 @@ def test_cli_cluster_option_errors(tmp_path, capsys):
     assert "local:N" in capsys.readouterr().err
 
 
-def test_forked_workers_give_the_one_process_store(corpus, tmp_path):
-    """--workers 2 (a forked pool fed from the calling thread, the duplicate check on) stores what one process does."""
+def test_forked_workers_give_the_one_process_store(corpus, tmp_path, monkeypatch):
+    """--workers 2 (a forked pool fed from the calling thread, the duplicate check on) stores what one process
+    does, story threads included; the workers make the documents' story features, the parent none."""
+    monkeypatch.setattr(pipeline, "COMMIT_SECONDS", 1e9)  # the same transactions (so the same story batches)
+    made_here: list[str] = []  # documents whose story features this process made
+    real_story_docs = pipeline.story_docs
+
+    def counting(results, *args, **kwargs):
+        made_here.extend(r.document.id for r in results)
+        return real_story_docs(results, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "story_docs", counting)
     one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
     assert cli_main(["ingest", str(corpus), "--db", str(one), "--quiet"]) == 1  # the corpus has bad documents
+    n_docs = table(one, "SELECT count(*) FROM documents")[0][0]
+    assert len(made_here) == n_docs
+    made_here.clear()
     assert cli_main(["ingest", str(corpus), "--db", str(two), "--quiet", "--workers", "2", "--batch-size", "8"]) == 1
+    assert made_here == []
     assert contents(two) == contents(one)
     assert table(one, "SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL")[0][0] > 0
+    stories = "SELECT * EXCLUDE (updated_at) FROM stories ORDER BY story_id"
+    assert table(two, stories) == table(one, stories) and table(one, stories)
+    story_docs = "SELECT * FROM story_docs ORDER BY doc_id"
+    assert table(two, story_docs) == table(one, story_docs) and len(table(one, story_docs)) == n_docs

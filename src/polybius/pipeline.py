@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -328,25 +328,54 @@ def code_chunk(coder: Coder, chunk: Chunk) -> list[Result]:
 CHUNKS_AHEAD = 4  # chunks queued per worker process
 
 
-# One Coder per worker process, set by the pool initializer (spaCy models cannot be shared between processes):
-# inherited from the parent when the pool forks, built in the worker when it spawns.
-_WORKER_CODER: Coder | None = None
+@dataclass(frozen=True)
+class StoryFeatures:
+    """A document's story features (`link.stories.story_doc`), made where it was coded, and the number of events
+    they were made from: the store may keep fewer (an event id stored already), and then they are made again."""
+
+    doc: StoryDoc
+    n_events: int
 
 
-def _init_worker(options: Options, coder: Coder | None) -> None:
-    global _WORKER_CODER
+@dataclass(frozen=True)
+class WorkerState:
+    """What a worker process holds: its Coder, and whether (with which knowledge base: None for the built-in one)
+    it also makes the story features of what it codes, so the parent does not."""
+
+    coder: Coder
+    stories: bool = False
+    story_kb: KnowledgeBase | None = None
+
+
+# One per worker process, set by the pool initializer (spaCy models cannot be shared between processes): the
+# Coder inherited from the parent when the pool forks, built in the worker when it spawns.
+_WORKER: WorkerState | None = None
+
+
+def _init_worker(
+    options: Options, coder: Coder | None, stories: bool = False, story_kb: KnowledgeBase | None = None
+) -> None:
+    global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no worker tracebacks
-    _WORKER_CODER = coder if coder is not None else Coder(options)
+    _WORKER = WorkerState(coder if coder is not None else Coder(options), stories, story_kb)
 
 
-def _work(chunk: Chunk) -> list[Result]:
+def _work(chunk: Chunk) -> tuple[list[Result], list[StoryFeatures]]:
     """A worker's share: cleaned documents in, results out without `Event.extra` (token indices and confidence
-    features, which mean nothing outside the worker's parse, and a third of the pickled bytes)."""
-    assert _WORKER_CODER is not None, "worker not initialised"
-    return [
+    features, which mean nothing outside the worker's parse, and a third of the pickled bytes); with the story
+    features of the documents (copies included), when the worker makes them."""
+    assert _WORKER is not None, "worker not initialised"
+    results = code_chunk(_WORKER.coder, chunk)
+    features: list[StoryFeatures] = []
+    if _WORKER.stories:
+        coded = [r for r in results if isinstance(r, DocumentResult)]
+        docs = story_docs(coded, load_embedder(), kb=_WORKER.story_kb)
+        features = [StoryFeatures(d, len(r.events)) for r, d in zip(coded, docs, strict=True)]
+    stripped = [
         replace(r, events=[replace(e, extra={}) for e in r.events]) if isinstance(r, DocumentResult) else r
-        for r in code_chunk(_WORKER_CODER, chunk)
+        for r in results
     ]
+    return stripped, features
 
 
 def run(
@@ -355,10 +384,17 @@ def run(
     skip: Callable[[str], bool] | None = None,
     coder: Coder | None = None,
     index: DupIndex | None = None,
+    features: dict[str, StoryFeatures] | None = None,
+    story_kb: KnowledgeBase | None = None,
 ) -> Iterator[Result]:
     """Stream raw documents through clean, the duplicate check, parse, actors and events. `skip(id)` drops
     known documents. `index` holds the documents already seen (a `StoreIndex` checks against the store);
-    without one, a `MemoryIndex` finds copies within this run (unless `options.dedup` is off)."""
+    without one, a `MemoryIndex` finds copies within this run (unless `options.dedup` is off).
+
+    Given a `features` dict, forked workers also make each document's story features (with `story_kb`, None
+    for the built-in knowledge base) and put them in it by document id before the document is yielded: the
+    link stage's work done beside the parse instead of in the parent (`ingest_into`). A single process and
+    spawned workers leave it empty."""
     if skip is not None:
         items = (i for i in items if isinstance(i, DocumentError) or not skip(i.id))
     if index is None and options.dedup:
@@ -380,19 +416,29 @@ def run(
     if fork:  # start-up paid once: the workers inherit the model, knowledge base, lexicon and gazetteer
         coder = coder or Coder(options)
         default_gazetteer()
+    stories = fork and features is not None  # a forked worker inherits the knowledge base; a spawned one would not
     pool = mp.get_context("fork" if fork else "spawn").Pool(
-        options.workers, initializer=_init_worker, initargs=(options, coder if fork else None)
+        options.workers,
+        initializer=_init_worker,
+        initargs=(options, coder if fork else None, stories, story_kb if stories else None),
     )
+
+    def collected(done: AsyncResult[tuple[list[Result], list[StoryFeatures]]]) -> list[Result]:
+        results, made = done.get()
+        if features is not None:
+            features.update((f.doc.id, f) for f in made)
+        return _forget_failed(results, index)
+
     # Chunks are handed out from this thread, a few per worker ahead: `pool.imap` would read the whole input
     # in its own thread (all of it in memory, and the duplicate check's store reads racing this thread's writes).
-    pending: deque[AsyncResult[list[Result]]] = deque()
+    pending: deque[AsyncResult[tuple[list[Result], list[StoryFeatures]]]] = deque()
     with pool:
         for chunk in linked:
             pending.append(pool.apply_async(_work, (chunk,)))
             if len(pending) >= CHUNKS_AHEAD * options.workers:
-                yield from _forget_failed(pending.popleft().get(), index)
+                yield from collected(pending.popleft())
         while pending:
-            yield from _forget_failed(pending.popleft().get(), index)
+            yield from collected(pending.popleft())
 
 
 WRITE_BATCH = 200  # documents per store transaction
@@ -503,6 +549,8 @@ def ingest_into(
 
     batch: list[DocumentResult] = []
     errors: list[DocumentError] = []
+    story_kb = coder.kb if coder is not None else None
+    features: dict[str, StoryFeatures] = {}  # made by the workers, if any (`run`)
 
     last_commit = time.monotonic()
 
@@ -511,7 +559,7 @@ def ingest_into(
         if batch or errors:
             with writing(con) as c:
                 written = write_results(c, batch, errors, hashes=hashes, replace_ids=replacing)
-                store_stories(c, written, coder.kb if coder is not None else None)
+                store_stories(c, written, story_kb, made=features)
         else:
             written = []
         last_commit = time.monotonic()
@@ -523,6 +571,7 @@ def ingest_into(
         for r in batch:
             hashes.pop(r.document.id, None)
             replacing.discard(r.document.id)
+            features.pop(r.document.id, None)
         for e in errors:
             if e.doc_id:
                 hashes.pop(e.doc_id, None)
@@ -530,7 +579,7 @@ def ingest_into(
         batch.clear()
         errors.clear()
 
-    for result in run(fresh(items), options, coder=coder, index=index):
+    for result in run(fresh(items), options, coder=coder, index=index, features=features, story_kb=story_kb):
         if progress is not None:
             progress(1)
         if isinstance(result, DocumentError):
@@ -570,14 +619,21 @@ def store_stories(
     results: Sequence[DocumentResult],
     kb: KnowledgeBase | None = None,
     params: Params | None = None,
+    made: Mapping[str, StoryFeatures] | None = None,
 ) -> None:
     """The link stage's story threads for newly stored documents: clustered against the stored stories open
-    around their dates (late articles join them), then stored."""
+    around their dates (late articles join them), then stored. The features of a document in `made` (made by
+    a worker from the same events) are used as they are; the others are made here."""
     if not results:
         return
-    from polybius.embed import load_embedder
+    made = made or {}
 
-    link_stories(con, story_docs(results, load_embedder(), kb=kb), params)
+    def ready(r: DocumentResult) -> bool:
+        return r.document.id in made and made[r.document.id].n_events == len(r.events)
+
+    todo = [r for r in results if not ready(r)]
+    fresh = iter(story_docs(todo, load_embedder(), kb=kb) if todo else [])
+    link_stories(con, [made[r.document.id].doc if ready(r) else next(fresh) for r in results], params)
 
 
 def link_stories(con: duckdb.DuckDBPyConnection, docs: Sequence[StoryDoc], params: Params | None = None) -> None:
