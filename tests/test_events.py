@@ -489,3 +489,12 @@ def test_the_sources_own_things_are_no_recipient_when_another_country_is_named(c
     assert any(s == "FRA" and t.startswith("ITA") for s, t, _ in got)
     # a domestic act keeps its own country's target
     assert ("NGACOP", "NGAOPP", "173") in coded(coder, "Nigerian police arrested two opposition leaders in Lagos.")
+
+
+def test_a_reported_obligation_of_an_uncoded_act_is_the_speakers_demand_or_appeal(coder):
+    # "X said Y must ..." is CAMEO's demand (100) whatever Y is asked to do; "should" is an appeal (020)
+    got = coded(coder, "Poland said Belarus must stop sending migrants to the border.")
+    assert ("POL", "BLR", "100") in got and not any(c == "010" for _, _, c in got)
+    assert ("DEU", "HUN", "020") in coded(coder, "Germany said Hungary should respect the rule of law.")
+    # the speaker's own obligation is a statement, not a demand to anyone
+    assert not any(c in ("100", "020") for _, _, c in coded(coder, "The company said it must cut costs."))

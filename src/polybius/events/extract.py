@@ -708,6 +708,8 @@ class EventExtractor:
                     events.extend(
                         self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, nominal=True)
                     )
+        events, asked = self.uncoded_requests(events, sent, sent_index, doc_id, doc_date, ctx, mentions)
+        untyped = [t for t in untyped if t.i not in asked]
         events = last_resort(events)
         if self.classifier is not None:
             if events and all(backed_off(e) for e in events):
@@ -982,6 +984,51 @@ class EventExtractor:
                     ],
                 },
             )
+
+    def uncoded_requests(
+        self,
+        events: list[Event],
+        sent: Span,
+        sent_index: int,
+        doc_id: str,
+        doc_date: str | None,
+        ctx: DocContext,
+        mentions: list[Mention],
+    ) -> tuple[list[Event], set[int]]:
+        """A statement whose reported clause asks for an act the lexicon does not code is that request, not a
+        plain statement (issue 12 part 4, CAMEO's own convention: "X said Y must ..." is a demand, 100; "should",
+        "ought to": an appeal, 020): "the minister said the army must do more to protect civilians". The demand
+        for a coded act is coded by `_request` with its own code (1053 for "must release ..."). Returns the
+        events and the clause verbs now coded."""
+        coded = {e.extra.get("predicate") for e in events} | {e.extra.get("request_of") for e in events}
+        out: list[Event] = []
+        asked: set[int] = set()
+        for ev in events:
+            say = sent.doc[ev.extra["predicate"]]
+            replaced = False
+            if ev.cameo == "010" and not ev.extra.get("features", {}).get("nominal"):
+                for clause in say.children:
+                    if clause.dep_ != "ccomp" or clause.i in coded or clause.i in asked:
+                        continue
+                    req = request(clause, self.words)
+                    if req is None or req.speaker_verb is None or req.speaker_verb.i != say.i:
+                        continue
+                    if req.addressee is None or req.addressee.pos_ not in ("NOUN", "PROPN"):
+                        continue  # "said it must ...": the speaker's own obligation, a statement
+                    entry = LexEntry(code="100" if req.demand else "020", origin=f"{ev.rule} request:{req.how}")
+                    speaker = ev.source.start is not None and subjects(say)
+                    m = Match(entry, clause, (), speaker[0] if speaker else None, req.addressee)
+                    made = list(self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, False, asked=req))
+                    for new in made:
+                        new.extra["request_of"] = say.i
+                    if made:
+                        out.extend(made)
+                        asked.add(clause.i)
+                        replaced = True
+                        break
+            if not replaced:
+                out.append(ev)
+        return out, asked
 
     def _request(
         self,
