@@ -1015,9 +1015,11 @@ class EventExtractor:
                         continue
                     if req.addressee is None or req.addressee.pos_ not in ("NOUN", "PROPN"):
                         continue  # "said it must ...": the speaker's own obligation, a statement
+                    speaker = subjects(say)
+                    if not speaker:
+                        continue
                     entry = LexEntry(code="100" if req.demand else "020", origin=f"{ev.rule} request:{req.how}")
-                    speaker = ev.source.start is not None and subjects(say)
-                    m = Match(entry, clause, (), speaker[0] if speaker else None, req.addressee)
+                    m = Match(entry, clause, (), speaker[0], req.addressee)
                     made = list(self._code(m, sent, sent_index, doc_id, doc_date, ctx, mentions, False, asked=req))
                     for new in made:
                         new.extra["request_of"] = say.i
