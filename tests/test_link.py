@@ -304,3 +304,18 @@ def test_minhash_is_datasketchs_affine32_value_for_value():
         assert np.array_equal(ours, reference.hashvalues)
     text = "Rescue teams reached the flooded villages on Tuesday after the river burst its banks overnight."
     assert signature(text).minhash is not None and np.array_equal(signature(text).minhash, signature(text).minhash)
+
+
+def test_a_copy_is_found_among_stored_documents_that_share_boilerplate_with_a_bound_on_candidates(tmp_path):
+    rng = np.random.default_rng(5)
+    vocab = [f"w{i}" for i in range(3000)]
+    unique = [" ".join(rng.choice(vocab, 160)) for _ in range(12)]
+    texts = [f"{WIRE}\n\n{u}" for u in unique]  # the same long boilerplate, each with a text of its own
+    con = connect(tmp_path / "s.duckdb")
+    con.execute("INSERT INTO documents (id) SELECT unnest(?)", [[f"d{i}" for i in range(12)]])
+    index = StoreIndex(con)
+    assert index.check([(f"d{i}", t) for i, t in enumerate(texts)]) == [None] * 12  # related, not copies
+    index.max_candidates = 3  # fewer than the stored documents the boilerplate makes candidates
+    copy = texts[7].replace("Fishermen", "Fisherman", 1) + " w1 w2"
+    (match,) = index.check([("copy", copy)])
+    assert match is not None and match.doc_id == "d7"

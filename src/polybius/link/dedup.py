@@ -247,6 +247,9 @@ class StoreIndex:
     table is rebuilt from the stored signatures (no text is read again)."""
 
     group = 256  # documents checked together: a lookup scans the band table once for the whole group
+    # stored documents scored per new one: those sharing the most bands (a near copy shares nearly all of them).
+    # Without a bound, boilerplate that many stored documents share makes each check cost grow with the store.
+    max_candidates = 50
 
     def __init__(
         self, store: duckdb.DuckDBPyConnection | Opener, threshold: float = DEFAULT_THRESHOLD
@@ -342,7 +345,9 @@ class StoreIndex:
                 "i": np.repeat(np.array(pending, dtype=np.int64), self.params.bands),
                 "hash": np.concatenate(bands),
             },
-            "SELECT DISTINCT q.i, b.doc_id FROM {view} q JOIN link_bands b ON b.hash = q.hash",
+            "SELECT i, doc_id FROM (SELECT q.i, b.doc_id, count(*) AS shared FROM {view} q "
+            "JOIN link_bands b ON b.hash = q.hash GROUP BY q.i, b.doc_id) "
+            f"QUALIFY row_number() OVER (PARTITION BY i ORDER BY shared DESC, doc_id) <= {int(self.max_candidates)}",
         )
         candidates: dict[int, list[str]] = {}
         for i, doc_id in pairs:
