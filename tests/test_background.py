@@ -102,6 +102,10 @@ def test_stored_background_events_can_be_left_out_of_queries(tmp_path, capsys):
     assert main(["events", "--db", str(db), "--format", "jsonl", "--no-background"]) == 0
     printed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(printed) == len(current) and not any(r["background"] for r in printed)
+    from polybius.library import Store
+
+    frame = Store(db).events(current=True)
+    assert len(frame) == len(current) and not frame["background"].fillna(False).any()
     api = TestClient(create_app(db))
     got = api.get("/api/events", params={"background": "false"}).json()
     rows = got["events"] if isinstance(got, dict) else got
